@@ -1,0 +1,126 @@
+"""Propositions: the list with counts per side, and one proposition's stance timeline.
+
+Both are one statement each. An actor's current stance is the stance of their latest
+claim on the proposition, ordered like every claim list (earliest day, then claim id).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+
+from api.params import resolve_label
+from api.queries.claims import TSQUERY, actor_summary, claim_summary, claim_summary_json
+from schema.read_common import ActorSummary
+from schema.read_propositions import ActorStances, PropositionDetail, PropositionItem, StanceTaken
+
+# $1 full-text query, $2 cursor id, $3 limit.
+_LIST_PROPOSITIONS = f"""
+SELECT p.id, p.text, claim_counts.supporting_claims, claim_counts.opposing_claims,
+       actor_counts.supporting_actors, actor_counts.opposing_actors
+FROM propositions AS p
+CROSS JOIN LATERAL (
+    SELECT count(*) FILTER (WHERE s.stance = 'supports') AS supporting_claims,
+           count(*) FILTER (WHERE s.stance = 'opposes') AS opposing_claims
+    FROM claim_stances AS s WHERE s.proposition_id = p.id) AS claim_counts
+CROSS JOIN LATERAL (
+    SELECT count(*) FILTER (WHERE current.stance = 'supports') AS supporting_actors,
+           count(*) FILTER (WHERE current.stance = 'opposes') AS opposing_actors
+    FROM (SELECT DISTINCT ON (c.claimant_id) s.stance
+            FROM claim_stances AS s JOIN claims AS c ON c.id = s.claim_id
+           WHERE s.proposition_id = p.id
+           ORDER BY c.claimant_id, c.earliest DESC, c.id DESC) AS current) AS actor_counts
+WHERE ($1::text IS NULL OR p.search_vector @@ {TSQUERY.format(q="$1::text")})
+  AND ($2::text IS NULL OR p.id::text {{after}} $2::text)
+ORDER BY p.id {{direction}}
+LIMIT $3
+"""
+LIST_PROPOSITIONS_ASC = _LIST_PROPOSITIONS.format(after=">", direction="ASC")
+"""Propositions by id."""
+LIST_PROPOSITIONS_DESC = _LIST_PROPOSITIONS.format(after="<", direction="DESC")
+"""Propositions by id, descending."""
+
+GET_PROPOSITION = f"""
+SELECT p.id, p.text,
+    (SELECT coalesce(jsonb_agg(jsonb_build_object('stance', s.stance, 'claim', {claim_summary_json("c", "a")})
+                               ORDER BY c.earliest, c.id), '[]')
+       FROM claim_stances AS s JOIN claims AS c ON c.id = s.claim_id JOIN actors AS a ON a.id = c.claimant_id
+      WHERE s.proposition_id = p.id) AS stances
+FROM propositions AS p
+WHERE p.id = $1::text
+"""
+
+
+def proposition_item(row: asyncpg.Record, languages: Sequence[str]) -> PropositionItem:
+    return PropositionItem(
+        id=row["id"],
+        text=row["text"],
+        label=resolve_label(row["text"], tuple(languages)),
+        supporting_claims=row["supporting_claims"],
+        opposing_claims=row["opposing_claims"],
+        supporting_actors=row["supporting_actors"],
+        opposing_actors=row["opposing_actors"],
+    )
+
+
+async def list_propositions(
+    conn: asyncpg.Connection,
+    *,
+    q: str | None,
+    order: str,
+    after: str | None,
+    limit: int,
+    languages: Sequence[str],
+) -> tuple[list[PropositionItem], str | None]:
+    """One page of propositions by id and the id to continue after, or None on the last page."""
+    rows = await conn.fetch(LIST_PROPOSITIONS_DESC if order == "desc" else LIST_PROPOSITIONS_ASC, q, after, limit + 1)
+    page = rows[:limit]
+    next_key: str | None = page[-1]["id"] if len(rows) > limit else None
+    return [proposition_item(row, languages) for row in page], next_key
+
+
+def stance_timeline(stances: list[dict[str, Any]], languages: Sequence[str]) -> list[ActorStances]:
+    """Group a proposition's stances (oldest first) by claimant, actors in the order they first took a side."""
+    by_actor: dict[str, tuple[ActorSummary, list[StanceTaken]]] = {}
+    for entry in stances:
+        claim = claim_summary(entry["claim"], languages)
+        taken = StanceTaken(claim=claim, stance=entry["stance"])
+        if claim.claimant.id in by_actor:
+            by_actor[claim.claimant.id][1].append(taken)
+        else:
+            by_actor[claim.claimant.id] = (actor_summary(entry["claim"]["claimant"], languages), [taken])
+    return [
+        ActorStances(
+            actor=actor,
+            stances=taken,
+            current_stance=taken[-1].stance,
+            changed_position=len({t.stance for t in taken}) > 1,
+        )
+        for actor, taken in by_actor.values()
+    ]
+
+
+async def get_proposition(
+    conn: asyncpg.Connection, proposition_id: str, languages: Sequence[str]
+) -> PropositionDetail | None:
+    """A proposition with every actor's stances in time order; None if unknown."""
+    row = await conn.fetchrow(GET_PROPOSITION, proposition_id)
+    if row is None:
+        return None
+    actors = stance_timeline(row["stances"], languages)
+    supporters = [a.actor for a in actors if a.current_stance == "supports"]
+    opponents = [a.actor for a in actors if a.current_stance == "opposes"]
+    return PropositionDetail(
+        id=row["id"],
+        text=row["text"],
+        label=resolve_label(row["text"], tuple(languages)),
+        supporting_claims=sum(s["stance"] == "supports" for s in row["stances"]),
+        opposing_claims=sum(s["stance"] == "opposes" for s in row["stances"]),
+        supporting_actors=len(supporters),
+        opposing_actors=len(opponents),
+        supporters=supporters,
+        opponents=opponents,
+        actors=actors,
+    )

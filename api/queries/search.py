@@ -1,0 +1,150 @@
+"""Search across actors, events, claims and citations, in one statement.
+
+The query is read three ways at once (`websearch_to_tsquery` with the French, English and
+unstemmed configurations, all of which drop accents) and OR-ed, so "usines" finds "usine" and
+"Teheran" finds "Téhéran"; each text was indexed in its own language (migration 0003), and
+the GIN indexes on `search_vector` find the matches. Actors also match by name trigrams, so a
+misspelt name still finds its owner.
+
+Every hit gets an integer rank: `ts_rank` (plus, for actors, a tenth of the name's trigram
+word similarity) in micro-units. Being an integer it compares exactly, so the keyset
+(rank DESC, type, id) pages without duplicates or gaps. Snippets (`ts_headline`, the costly
+part) are made only for the page's rows, from the text that matches, in its own language's
+configuration, preferring the request's languages; the text is HTML-escaped first so the only
+markup in a snippet is `<mark>`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import asyncpg
+
+from api.params import resolve_label
+from api.queries import AnyConnection
+from schema.read_search import SearchHit
+
+Languages = tuple[str, ...]
+
+# One passage of 15 to 35 words around the matches (whole sentences of short texts, punctuation kept).
+HEADLINE_OPTIONS = "StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15"
+
+
+def _snippet(candidates: str) -> str:
+    """The headline of the best candidate text: one that matches, in a preferred language, by part, by tag.
+
+    `candidates` yields (config regconfig, lang text, part int, body text).
+    """
+    escaped = "replace(replace(replace(c.body, '&', '&amp;'), '<', '&lt;'), '>', '&gt;')"
+    return f"""(SELECT ts_headline(c.config, {escaped}, q.words, '{HEADLINE_OPTIONS}')
+        FROM ({candidates}) AS c(config, lang, part, body)
+        ORDER BY to_tsvector(c.config, c.body) @@ q.words DESC,
+            array_position($7::text[], c.lang) NULLS LAST, c.part, c.lang
+        LIMIT 1)"""
+
+
+def _map_texts(column: str, part: int) -> str:
+    """Every text of a {"fr": …, "en": …} column as candidates, each with its language's configuration."""
+    return f"SELECT timeline_ts_config(key), key, {part}, value FROM jsonb_each_text({column})"
+
+
+ACTOR_SNIPPET = _snippet(
+    _map_texts("a.description", 1) + " UNION ALL SELECT 'timeline_simple'::regconfig, NULL, 2,"
+    " concat_ws(', ', VARIADIC a.name || a.aliases)"
+)
+EVENT_SNIPPET = _snippet(_map_texts("e.summary", 1) + " UNION ALL " + _map_texts("e.title", 2))
+CLAIM_SNIPPET = _snippet(
+    "SELECT timeline_ts_config(c0.language), c0.language::text, 1, c0.words"
+    " UNION ALL " + _map_texts("c0.translations", 2)
+)
+CITATION_SNIPPET = _snippet("SELECT timeline_ts_config(ci.language), ci.language::text, 1, ci.quote::text")
+
+RANK = "round({0} * 1000000)::bigint"
+
+# $1 query, $2 types, ($3 rank, $4 type, $5 id) of the last hit served or NULLs, $6 row count, $7 languages.
+SEARCH = f"""
+WITH query AS (
+    SELECT websearch_to_tsquery('timeline_fr', $1::text) || websearch_to_tsquery('timeline_en', $1::text)
+            || websearch_to_tsquery('timeline_simple', $1::text) AS words,
+        timeline_normalise_name($1::text) AS name
+),
+hits AS (
+    SELECT 'actor'::text AS type, a.id::text AS id,
+        {RANK.format("(ts_rank(a.search_vector, q.words) + 0.1 * word_similarity(q.name, a.search_names))")} AS rank
+    FROM actors AS a, query AS q
+    WHERE 'actor' = ANY($2::text[])
+        AND (a.search_vector @@ q.words OR (q.name <> '' AND q.name <% a.search_names))
+    UNION ALL
+    SELECT 'event', e.id, {RANK.format("ts_rank(e.search_vector, q.words)")}
+    FROM events AS e, query AS q
+    WHERE 'event' = ANY($2::text[]) AND e.search_vector @@ q.words
+    UNION ALL
+    SELECT 'claim', c0.id, {RANK.format("ts_rank(c0.search_vector, q.words)")}
+    FROM claims AS c0, query AS q
+    WHERE 'claim' = ANY($2::text[]) AND c0.search_vector @@ q.words
+    UNION ALL
+    SELECT 'citation', ci.id, {RANK.format("ts_rank(ci.search_vector, q.words)")}
+    FROM citations AS ci, query AS q
+    WHERE 'citation' = ANY($2::text[]) AND ci.search_vector @@ q.words
+),
+page AS (
+    SELECT * FROM hits
+    WHERE $3::bigint IS NULL OR rank < $3::bigint OR (rank = $3::bigint AND (type, id) > ($4::text, $5::text))
+    ORDER BY rank DESC, type, id
+    LIMIT $6
+)
+SELECT p.type, p.id, p.rank, d.titles, d.title_default, d.claim_kind, d.when_edtf, d.snippet
+FROM page AS p CROSS JOIN query AS q
+CROSS JOIN LATERAL (
+    SELECT a.labels::jsonb AS titles, a.name AS title_default, NULL::text AS claim_kind, NULL::text AS when_edtf,
+        {ACTOR_SNIPPET} AS snippet
+    FROM actors AS a WHERE p.type = 'actor' AND a.id = p.id
+    UNION ALL
+    SELECT e.title::jsonb, NULL, NULL, e.when_edtf::text, {EVENT_SNIPPET}
+    FROM events AS e WHERE p.type = 'event' AND e.id = p.id
+    UNION ALL
+    SELECT a.labels::jsonb, a.name, c0.kind, c0.when_edtf::text, {CLAIM_SNIPPET}
+    FROM claims AS c0 JOIN actors AS a ON a.id = c0.claimant_id WHERE p.type = 'claim' AND c0.id = p.id
+    UNION ALL
+    SELECT '{{}}'::jsonb, s.title, NULL, s.published_edtf::text, {CITATION_SNIPPET}
+    FROM citations AS ci JOIN sources AS s ON s.id = ci.source_id WHERE p.type = 'citation' AND ci.id = p.id
+) AS d
+ORDER BY p.rank DESC, p.type, p.id"""
+
+
+@dataclass(frozen=True)
+class RankedHit:
+    """A hit with the exact integer rank its cursor carries."""
+
+    rank: int
+    hit: SearchHit
+
+
+async def search(
+    conn: asyncpg.Pool | AnyConnection,
+    query: str,
+    types: Sequence[str],
+    *,
+    after: tuple[int, str, str] | None,
+    limit: int,
+    languages: Languages,
+) -> list[RankedHit]:
+    """Up to `limit` hits of the given types, best first, starting after the (rank, type, id) `after`."""
+    after_rank, after_type, after_id = after if after is not None else (None, None, None)
+    rows = await conn.fetch(SEARCH, query, list(types), after_rank, after_type, after_id, limit, list(languages))
+    return [RankedHit(row["rank"], _hit(row, languages)) for row in rows]
+
+
+def _hit(row: asyncpg.Record, languages: Languages) -> SearchHit:
+    title = resolve_label(row["titles"], languages, row["title_default"]) or row["id"]
+    if row["claim_kind"] is not None:
+        title = f"{title}: {row['claim_kind'].replace('_', ' ')}"
+    return SearchHit(
+        type=row["type"],
+        id=row["id"],
+        title=title,
+        snippet=row["snippet"] or "",
+        when=row["when_edtf"],
+        rank=row["rank"] / 1_000_000,
+    )

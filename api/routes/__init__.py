@@ -1,0 +1,27 @@
+"""Every route handler of the API. Add a controller to ``ROUTE_HANDLERS`` to serve it."""
+
+from __future__ import annotations
+
+from litestar.types import ControllerRouterHandler
+
+from api.routes.actors import ActorController
+from api.routes.citations import CitationController
+from api.routes.claims import ClaimsController
+from api.routes.events import EventsController
+from api.routes.health import HealthController
+from api.routes.propositions import PropositionsController
+from api.routes.search import SearchController
+from api.routes.sources import SourceController
+from api.routes.timeline import TimelineController
+
+ROUTE_HANDLERS: list[ControllerRouterHandler] = [
+    HealthController,
+    EventsController,
+    TimelineController,
+    SourceController,
+    CitationController,
+    ClaimsController,
+    PropositionsController,
+    ActorController,
+    SearchController,
+]

@@ -1,0 +1,93 @@
+"""Application settings, read from the environment once (in :meth:`Settings.from_env`)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+
+import msgspec
+
+LogFormat = Literal["json", "console"]
+
+_PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+
+
+def project_root() -> Path:
+    """The repository root: where ``migrations/`` lives (source checkout), else the working directory."""
+    if (_PACKAGE_ROOT / "migrations").is_dir():
+        return _PACKAGE_ROOT
+    return Path.cwd()
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    """Every knob of the service. Build it with :meth:`from_env`; tests build it directly."""
+
+    database_url: str | None = None
+    """``DATABASE_URL``: a PostgreSQL URL. ``None`` means: use the embedded server under ``data_dir``."""
+    data_dir: str = ".data"
+    """``TIMELINE_DATA_DIR``: where the embedded PostgreSQL keeps its files (``<data_dir>/postgres``)."""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    log_level: str = "INFO"
+    log_format: LogFormat | None = None
+    """``LOG_FORMAT``: ``json`` or ``console``; ``None`` picks console on a terminal, JSON otherwise."""
+    cors_origins: tuple[str, ...] = ()
+    dataset_path: str = str(project_root() / "data" / "drone-story.yaml")
+    pool_min_size: int = 1
+    pool_max_size: int = 10
+
+    @property
+    def postgres_dir(self) -> Path:
+        """The embedded server's data directory."""
+        return Path(self.data_dir).expanduser().resolve() / "postgres"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read the settings from ``environ`` (default: ``os.environ``). Raises ``ValueError`` on bad values."""
+        env = os.environ if environ is None else environ
+        defaults = cls()
+        return cls(
+            database_url=_get(env, "DATABASE_URL"),
+            data_dir=_get(env, "TIMELINE_DATA_DIR") or defaults.data_dir,
+            host=_get(env, "HOST") or defaults.host,
+            port=_int(env, "PORT", defaults.port),
+            workers=_int(env, "WORKERS", defaults.workers),
+            log_level=(_get(env, "LOG_LEVEL") or defaults.log_level).upper(),
+            log_format=_log_format(env),
+            cors_origins=tuple(o.strip() for o in (_get(env, "CORS_ORIGINS") or "").split(",") if o.strip()),
+            dataset_path=_get(env, "TIMELINE_DATASET") or defaults.dataset_path,
+            pool_min_size=_int(env, "DATABASE_POOL_MIN", defaults.pool_min_size),
+            pool_max_size=_int(env, "DATABASE_POOL_MAX", defaults.pool_max_size),
+        )
+
+
+def _get(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name, "").strip()
+    return value or None
+
+
+def _log_format(env: Mapping[str, str]) -> LogFormat | None:
+    raw = (_get(env, "LOG_FORMAT") or "auto").lower()
+    if raw == "json":
+        return "json"
+    if raw == "console":
+        return "console"
+    if raw == "auto":
+        return None
+    raise ValueError(f"LOG_FORMAT must be 'json', 'console' or 'auto', not {raw!r}")
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = _get(env, name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be an integer, not {raw!r}") from None
+    if value < 0:
+        raise ValueError(f"{name} must not be negative, not {value}")
+    return value

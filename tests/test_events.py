@@ -1,0 +1,471 @@
+"""`/v1/events`, `/v1/events/{id}` and `/v1/actors/{id}/events` through HTTP."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from datetime import date, timedelta
+from typing import Any
+
+import asyncpg
+import pytest
+import yaml
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from schema.edtf import edtf_bounds
+from tests.factories_events import STORY, events_dataset, insert_event, load, load_story, walk
+from tests.querycount import QueryCounter
+
+PROBLEM_JSON = "application/problem+json"
+
+
+@pytest.fixture
+async def data(database_url: str) -> dict[str, Any]:
+    dataset = events_dataset()
+    await load(database_url, dataset)
+    return dataset
+
+
+@pytest.fixture
+async def story(database_url: str) -> AsyncIterator[asyncpg.Connection]:
+    await load_story(database_url)
+    conn = await asyncpg.connect(database_url)
+    yield conn
+    await conn.close()
+
+
+def time_order(events: list[dict[str, Any]]) -> list[str]:
+    return [e["id"] for e in sorted(events, key=lambda e: (edtf_bounds(e["when"]).earliest, e["id"]))]
+
+
+async def ids(client: AsyncTestClient[Litestar], path: str = "/v1/events", **params: Any) -> list[str]:
+    response = await client.get(path, params={"limit": 200, **params})
+    assert response.status_code == 200, response.text
+    return [item["id"] for item in response.json()["items"]]
+
+
+def assert_bad_param(response: Any, name: str) -> None:
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"].startswith(PROBLEM_JSON)
+    assert name in [error["name"] for error in response.json()["errors"]]
+
+
+# --- the list -------------------------------------------------------------------------------------------------
+
+
+async def test_list_item_has_every_field(client: AsyncTestClient[Litestar], data: dict[str, Any]) -> None:
+    response = await client.get("/v1/events", params={"place": "yelabuga"})
+    assert response.status_code == 200
+    (item,) = response.json()["items"]
+    assert item == {
+        "id": "factory-deal",
+        "kind": "agreement",
+        "when": "2023-02-05",
+        "earliest": "2023-02-05",
+        "latest": "2023-02-05",
+        "title": {"fr": "Accord pour une usine de drones", "en": "Deal on a drone plant"},
+        "label": "Deal on a drone plant",
+        "summary": {"en": "Moscow and Tehran agree on a plant."},
+        "place": {
+            "id": "yelabuga",
+            "name": "Yelabuga",
+            "label": "Yelabuga",
+            "labels": {"fr": "Ielabouga", "en": "Yelabuga"},
+            "country": "RU",
+            "latitude": 55.76,
+            "longitude": 52.06,
+        },
+        "participants": [
+            {"id": "kremlin", "kind": "government_body", "name": "Kremlin", "label": "Kremlin", "labels": {},
+             "role": "signatory"},
+            {"id": "iran-mfa", "kind": "government_body", "name": "Iran MFA", "label": "MAE iranien",
+             "labels": {"fr": "MAE iranien"}, "role": "signatory"},
+        ],
+        "tags": ["drones", "factory"],
+        "citation_count": 2,
+        "claim_count": 2,
+    }
+    assert response.json()["next_cursor"] is None and "link" not in response.headers
+
+
+async def test_open_end_is_null_and_no_place_is_null(client: AsyncTestClient[Litestar], data: dict[str, Any]) -> None:
+    (item,) = (await client.get("/v1/events", params={"kind": "deployment"})).json()["items"]
+    assert (item["when"], item["earliest"], item["latest"], item["place"]) == ("2023-01/..", "2023-01-01", None, None)
+
+
+async def test_labels_follow_lang_then_accept_language(client: AsyncTestClient[Litestar], data: dict[str, Any]) -> None:
+    async def labels(**kwargs: Any) -> tuple[str, str]:
+        response = await client.get("/v1/events", params={"place": "yelabuga", **kwargs.pop("params", {})}, **kwargs)
+        item = response.json()["items"][0]
+        return item["label"], item["place"]["label"]
+
+    assert await labels(params={"lang": "fr"}) == ("Accord pour une usine de drones", "Ielabouga")
+    assert await labels(headers={"Accept-Language": "fr-CA, en;q=0.5"}) == ("Accord pour une usine de drones", "Ielabouga")
+    assert await labels(params={"lang": "en"}, headers={"Accept-Language": "fr"}) == (
+        "Deal on a drone plant",
+        "Yelabuga",
+    )
+    # No French title: the fallback (en, then fr) is used.
+    (item,) = (await client.get("/v1/events", params={"kind": "attack", "lang": "fr"})).json()["items"]
+    assert item["label"] == "Drone attack on Kyiv"
+
+
+async def test_time_order_and_desc(client: AsyncTestClient[Litestar], data: dict[str, Any]) -> None:
+    expected = time_order(data["events"])
+    assert await ids(client) == expected
+    assert await ids(client, order="desc") == expected[::-1]
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"from": "2023-02"}, {"factory-deal", "decree", "deployment"}),
+        ({"to": "2022-11"}, {"kyiv-attack", "tehran-visit"}),
+        ({"from": "2022-11-15", "to": "2022-11-20"}, {"tehran-visit"}),
+        ({"from": "2022-10~", "to": "2022-10"}, {"kyiv-attack"}),  # EDTF in the window
+        ({"actor": "dmitry-peskov"}, {"tehran-visit"}),
+        ({"actor": ["dmitry-peskov", "kremlin"]}, {"tehran-visit", "factory-deal", "deployment"}),
+        ({"kind": ["visit", "decree"]}, {"tehran-visit", "decree"}),
+        ({"place": "tehran"}, {"tehran-visit"}),
+        ({"tag": "drones"}, {"factory-deal", "kyiv-attack"}),
+        ({"tag": ["factory", "nothing"]}, {"factory-deal"}),
+        ({"proposition": "factory-in-russia"}, {"factory-deal"}),
+        ({"q": "usines"}, {"factory-deal"}),
+        ({"q": "Teheran"}, {"tehran-visit"}),
+        ({"q": "téhéran"}, {"tehran-visit"}),
+        ({"actor": "nobody"}, set()),
+        ({"actor": "Not An Id"}, set()),
+        ({"tag": "drones", "from": "2023-01"}, {"factory-deal"}),
+    ],
+)
+async def test_filters(
+    client: AsyncTestClient[Litestar], data: dict[str, Any], params: dict[str, Any], expected: set[str]
+) -> None:
+    assert set(await ids(client, **params)) == expected
+
+
+@pytest.mark.parametrize(
+    ("params", "name"),
+    [
+        ({"kind": "foo"}, "kind"),
+        ({"kind": ["visit", "foo"]}, "kind"),
+        ({"from": "last tuesday"}, "from"),
+        ({"from": "0000"}, "from"),
+        ({"to": "Y170000002"}, "to"),
+        ({"from": "2023-02", "to": "2023-01"}, "to"),
+        ({"cursor": "not-a-cursor"}, "cursor"),
+        ({"cursor": "W10"}, "cursor"),  # base64 of "[]"
+        ({"limit": "0"}, "limit"),
+        ({"limit": "201"}, "limit"),
+        ({"limit": "many"}, "limit"),
+        ({"order": "sideways"}, "order"),
+        ({"lang": "not a language"}, "lang"),
+        ({"q": "x" * 501}, "q"),
+    ],
+)
+async def test_bad_parameters_are_400_naming_them(
+    client: AsyncTestClient[Litestar], params: dict[str, Any], name: str
+) -> None:
+    assert_bad_param(await client.get("/v1/events", params=params), name)
+    assert_bad_param(await client.get("/v1/actors/x/events", params=params), name)
+
+
+async def test_cursor_of_another_list_or_order_is_400(client: AsyncTestClient[Litestar], data: dict[str, Any]) -> None:
+    cursor = (await client.get("/v1/events", params={"limit": 1})).json()["next_cursor"]
+    assert_bad_param(await client.get("/v1/events", params={"cursor": cursor, "order": "desc"}), "cursor")
+    assert_bad_param(await client.get("/v1/timeline", params={"cursor": cursor}), "cursor")
+    assert_bad_param(await client.get("/v1/actors/kremlin/events", params={"cursor": cursor}), "cursor")
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "usine\x00s"},
+        {"actor": "krem\x00lin"},
+        {"place": ["\x00", "tehran"]},
+        {"tag": "\udcff"},
+        {"q": "\ud800"},
+        {"q": "!!! & | <->"},
+        {"q": "   "},
+        {"proposition": "x" * 5000},
+        {"from": "\x00"},
+    ],
+)
+async def test_strange_input_is_never_a_server_error(
+    client: AsyncTestClient[Litestar], data: dict[str, Any], params: dict[str, Any]
+) -> None:
+    response = await client.get("/v1/events", params=params)
+    assert response.status_code in (200, 400), response.text
+    timeline = await client.get("/v1/timeline", params=params)
+    assert timeline.status_code in (200, 400), timeline.text
+
+
+async def test_nul_in_a_value_matches_nothing_rather_than_failing(
+    client: AsyncTestClient[Litestar], data: dict[str, Any]
+) -> None:
+    assert await ids(client, actor="krem\x00lin") == []
+    assert await ids(client, place=["\x00", "tehran"]) == ["tehran-visit"]
+    assert await ids(client, q="Teh\x00eran") == []  # two words, neither in any title
+    assert await ids(client, q="Teheran\x00") == ["tehran-visit"]
+
+
+# --- one event ------------------------------------------------------------------------------------------------
+
+
+async def test_event_detail_embeds_participants_citations_and_claims(
+    client: AsyncTestClient[Litestar], data: dict[str, Any]
+) -> None:
+    listed = (await client.get("/v1/events", params={"place": "yelabuga", "lang": "fr"})).json()["items"][0]
+    response = await client.get("/v1/events/factory-deal", params={"lang": "fr"})
+    assert response.status_code == 200
+    detail = response.json()
+    assert {k: v for k, v in detail.items() if k not in ("citations", "claims")} == listed
+    assert detail["citations"] == [
+        {
+            "id": "factory-deal@doc-fr",
+            "quote": "Le porte-parole a démenti.",
+            "language": "fr",
+            "start": 0,
+            "end": 26,
+            "claim": None,
+            "event": "factory-deal",
+            "source": {
+                "id": "doc-fr",
+                "title": "Un article",
+                "outlet": "news-outlet",
+                "language": "fr",
+                "published": "2023-02-07",
+                "published_earliest": "2023-02-07",
+                "published_latest": "2023-02-07",
+                "url": None,
+                "document": None,
+            },
+        },
+        {
+            "id": "factory-deal@doc-undated",
+            "quote": "« Nous avons nos propres programmes »",
+            "language": "en",
+            "start": 27,
+            "end": 64,
+            "claim": None,
+            "event": "factory-deal",
+            "source": {
+                "id": "doc-undated",
+                "title": "A relay",
+                "outlet": None,
+                "language": "en",
+                "published": None,
+                "published_earliest": None,
+                "published_latest": None,
+                "url": "https://example.org/relay",
+                "document": None,
+            },
+        },
+    ]
+    assert [c["id"] for c in detail["claims"]] == ["kremlin-confirms", "peskov-denial"]  # 5 then 6 February
+    denial = detail["claims"][1]
+    assert denial == {
+        "id": "peskov-denial",
+        "kind": "denial",
+        "claimant": {
+            "id": "dmitry-peskov",
+            "kind": "person",
+            "name": "Dmitry Peskov",
+            "label": "Dmitri Peskov",
+            "labels": {"fr": "Dmitri Peskov", "en": "Dmitry Peskov"},
+        },
+        "when": "2023-02-06",
+        "earliest": "2023-02-06",
+        "latest": "2023-02-06",
+        "words": "Nous avons nos propres programmes",
+        "language": "fr",
+        "text": "Nous avons nos propres programmes",
+        "quote_type": "direct",
+    }
+    english = (await client.get("/v1/events/factory-deal", params={"lang": "en"})).json()["claims"][1]
+    assert english["text"] == "We have our own programmes"
+
+
+async def test_event_without_citations_or_claims(client: AsyncTestClient[Litestar], data: dict[str, Any]) -> None:
+    detail = (await client.get("/v1/events/decree")).json()
+    assert (detail["citations"], detail["claims"], detail["participants"]) == ([], [], [])
+
+
+@pytest.mark.parametrize("event_id", ["no-such-event", "Factory-Deal", "a%00b", "x" * 300])
+async def test_unknown_event_is_404(client: AsyncTestClient[Litestar], data: dict[str, Any], event_id: str) -> None:
+    response = await client.get(f"/v1/events/{event_id}")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith(PROBLEM_JSON)
+
+
+# --- an actor's events ----------------------------------------------------------------------------------------
+
+
+async def test_actor_events_with_filters(client: AsyncTestClient[Litestar], data: dict[str, Any]) -> None:
+    path = "/v1/actors/kremlin/events"
+    mine = [e for e in data["events"] if "kremlin" in {p["actor"] for p in e.get("participants", [])}]
+    assert await ids(client, path) == time_order(mine)
+    assert await ids(client, path, order="desc") == time_order(mine)[::-1]
+    assert await ids(client, path, kind="deployment") == ["deployment"]
+    assert await ids(client, path, **{"from": "2023-02-06"}) == ["deployment"]
+    assert await ids(client, path, actor="iran-mfa") == ["factory-deal"]  # with another participant
+    assert await ids(client, path, q="usine") == ["factory-deal"]
+    assert await ids(client, "/v1/actors/news-outlet/events") == []
+
+
+@pytest.mark.parametrize("actor_id", ["nobody", "Kremlin", "krem%00lin"])
+async def test_actor_events_of_unknown_actor_is_404(
+    client: AsyncTestClient[Litestar], data: dict[str, Any], actor_id: str
+) -> None:
+    response = await client.get(f"/v1/actors/{actor_id}/events")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith(PROBLEM_JSON)
+
+
+# --- pagination and cost --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("order", ["asc", "desc"])
+@pytest.mark.parametrize("limit", [1, 2, 3])
+async def test_walk_finds_every_event_once(
+    client: AsyncTestClient[Litestar], data: dict[str, Any], order: str, limit: int
+) -> None:
+    expected = time_order(data["events"])
+    walked = [i["id"] for i in await walk(client, "/v1/events", {"limit": limit, "order": order})]
+    assert walked == (expected if order == "asc" else expected[::-1])
+    mine = time_order([e for e in data["events"] if any(p["actor"] == "iran-mfa" for p in e.get("participants", []))])
+    walked = [i["id"] for i in await walk(client, "/v1/actors/iran-mfa/events", {"limit": limit, "order": order})]
+    assert walked == (mine if order == "asc" else mine[::-1])
+
+
+@pytest.mark.parametrize("path", ["/v1/events", "/v1/actors/kremlin/events"])
+@pytest.mark.parametrize("order", ["asc", "desc"])
+async def test_walk_while_events_are_inserted(
+    client: AsyncTestClient[Litestar], data: dict[str, Any], pool: asyncpg.Pool, path: str, order: str
+) -> None:
+    before = await ids(client, path, order=order)
+    served: list[dict[str, Any]] = []
+    behind: list[str] = []
+    ahead: list[str] = []
+    first_day = min(edtf_bounds(e["when"]).earliest for e in data["events"])
+    last_day = max(edtf_bounds(e["when"]).earliest for e in data["events"])
+
+    async def insert(page: int) -> None:
+        # One event behind the cursor and one ahead of it, in the direction of the walk.
+        early, late = first_day - timedelta(days=30 + page), last_day + timedelta(days=30 + page)
+        back, front = (early, late) if order == "asc" else (late, early)
+        behind.append(f"behind-{page}")
+        ahead.append(f"ahead-{page}")
+        await insert_event(pool, behind[-1], back, ("kremlin",))
+        await insert_event(pool, ahead[-1], front, ("kremlin",))
+        # And one on the very day of the last item served, ordered by id around it.
+        day = date.fromisoformat(served_so_far[-1]["earliest"])
+        await insert_event(pool, f"same-day-{page}", day, ("kremlin",))
+
+    served_so_far = served
+
+    async def walk_and_record() -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        cursor = None
+        while True:
+            params = {"limit": 2, "order": order, **({"cursor": cursor} if cursor else {})}
+            body = (await client.get(path, params=params)).json()
+            items.extend(body["items"])
+            served.extend(body["items"])
+            cursor = body["next_cursor"]
+            if cursor is None:
+                return items
+            await insert(len(behind))
+
+    walked = [i["id"] for i in await walk_and_record()]
+    assert len(walked) == len(set(walked)), "an item was served twice"
+    assert [i for i in walked if i in before] == before, "a pre-existing item was skipped or moved"
+    assert set(ahead) <= set(walked)
+    assert not set(behind) & set(walked)
+    keys = [(i["earliest"], i["id"]) for i in served]
+    assert keys == sorted(keys, reverse=order == "desc")
+
+
+@pytest.mark.parametrize(
+    "path", ["/v1/events", "/v1/actors/kremlin/events", "/v1/events?tag=drones&q=drone&from=2022", "/v1/events/x"]
+)
+async def test_statement_count_does_not_grow_with_the_page(
+    client: AsyncTestClient[Litestar], data: dict[str, Any], pool: asyncpg.Pool, query_counter: QueryCounter, path: str
+) -> None:
+    for day in range(60):
+        await insert_event(pool, f"filler-{day}", date(2022, 3, 1) + timedelta(days=day), ("kremlin",))
+    if path.endswith("/x"):
+        path = "/v1/events/factory-deal"
+    counts = []
+    for limit in (1, 50):
+        with query_counter.counting() as counted:
+            response = await client.get(path, params={"limit": limit} if "/events/" not in path else {})
+        assert response.status_code == 200
+        counts.append(counted.count)
+    bound = 2 if "/actors/" in path else 1
+    assert counts[0] == counts[1] <= bound, counts
+
+
+# --- the story ------------------------------------------------------------------------------------------------
+
+
+def story_events() -> list[dict[str, Any]]:
+    loader = yaml.SafeLoader
+    return list(yaml.load(STORY.read_text(encoding="utf-8"), Loader=loader)["events"])
+
+
+async def test_story_walk_and_details(client: AsyncTestClient[Litestar], story: asyncpg.Connection) -> None:
+    rows = await story.fetch("SELECT id FROM events ORDER BY earliest, id")
+    walked = await walk(client, "/v1/events", {"limit": 7})
+    assert [i["id"] for i in walked] == [r["id"] for r in rows]
+    claims_about = await story.fetch(
+        "SELECT ce.event_id, array_agg(c.id ORDER BY c.earliest, c.id) AS claims"
+        " FROM claim_events AS ce JOIN claims AS c ON c.id = ce.claim_id GROUP BY ce.event_id"
+    )
+    cited = dict(await story.fetch("SELECT event_id, count(*) FROM citations WHERE event_id IS NOT NULL GROUP BY 1"))
+    for row in claims_about[:10]:
+        detail = (await client.get(f"/v1/events/{row['event_id']}")).json()
+        assert [c["id"] for c in detail["claims"]] == row["claims"]
+        assert detail["claim_count"] == len(row["claims"])
+        assert len(detail["citations"]) == detail["citation_count"] == cited.get(row["event_id"], 0)
+        assert all(c["source"]["id"] and c["quote"] for c in detail["citations"])
+
+
+async def test_story_filters(client: AsyncTestClient[Litestar], story: asyncpg.Connection) -> None:
+    participant = await story.fetchval(
+        "SELECT actor_id FROM event_participants GROUP BY actor_id ORDER BY count(*) DESC, actor_id LIMIT 1"
+    )
+    expected = await story.fetch(
+        "SELECT DISTINCT e.id, e.earliest FROM events AS e JOIN event_participants AS p ON p.event_id = e.id"
+        " WHERE p.actor_id = $1 ORDER BY e.earliest, e.id",
+        participant,
+    )
+    assert await ids(client, actor=participant) == [r["id"] for r in expected]
+    assert await ids(client, f"/v1/actors/{participant}/events") == [r["id"] for r in expected]
+    walked = await walk(client, f"/v1/actors/{participant}/events", {"limit": 2, "order": "desc"})
+    assert [i["id"] for i in walked] == [r["id"] for r in expected][::-1]
+    proposition = await story.fetchval("SELECT proposition_id FROM claim_stances ORDER BY 1 LIMIT 1")
+    about = await story.fetch(
+        "SELECT DISTINCT ce.event_id FROM claim_events AS ce JOIN claim_stances AS cs USING (claim_id)"
+        " WHERE cs.proposition_id = $1",
+        proposition,
+    )
+    assert set(await ids(client, proposition=proposition)) == {r["event_id"] for r in about}
+    january = await ids(client, **{"from": "2023-01", "to": "2023-01"})
+    for item in (await client.get("/v1/events", params={"limit": 200})).json()["items"]:
+        overlaps = (item["latest"] or "9999") >= "2023-01-01" and (item["earliest"] or "0000") <= "2023-01-31"
+        assert (item["id"] in january) == overlaps
+
+
+async def test_story_french_stemming_and_accents(client: AsyncTestClient[Litestar], story: asyncpg.Connection) -> None:
+    events = story_events()
+
+    def french_text(e: dict[str, Any]) -> str:
+        return " ".join([e["title"].get("fr", ""), e.get("summary", {}).get("fr", "")])
+
+    with_usine = {e["id"] for e in events if re.search(r"\busine\b", french_text(e))}
+    with_teheran = {e["id"] for e in events if "Téhéran" in french_text(e)}
+    assert with_usine and with_teheran, "the story mentions the factory and Tehran"
+    assert with_usine <= set(await ids(client, q="usines"))
+    assert with_teheran <= set(await ids(client, q="Teheran"))

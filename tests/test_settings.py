@@ -1,0 +1,89 @@
+"""Settings: read from the environment only in Settings.from_env."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from api.settings import Settings
+
+
+def test_defaults_without_environment() -> None:
+    settings = Settings.from_env({})
+    assert settings.database_url is None
+    assert settings.data_dir == ".data"
+    assert (settings.host, settings.port, settings.workers) == ("127.0.0.1", 8000, 1)
+    assert settings.log_level == "INFO"
+    assert settings.log_format is None
+    assert settings.cors_origins == ()
+    assert Path(settings.dataset_path).parts[-2:] == ("data", "drone-story.yaml")
+    assert settings.postgres_dir == Path(".data").resolve() / "postgres"
+
+
+def test_every_variable_is_read() -> None:
+    settings = Settings.from_env(
+        {
+            "DATABASE_URL": "postgresql://u@db:5432/timeline",
+            "TIMELINE_DATA_DIR": "/var/lib/timeline",
+            "HOST": "0.0.0.0",
+            "PORT": "9000",
+            "WORKERS": "4",
+            "LOG_LEVEL": "debug",
+            "LOG_FORMAT": "JSON",
+            "CORS_ORIGINS": "https://a.example, https://b.example",
+            "TIMELINE_DATASET": "/tmp/story.yaml",
+            "DATABASE_POOL_MIN": "2",
+            "DATABASE_POOL_MAX": "20",
+        }
+    )
+    assert settings == Settings(
+        database_url="postgresql://u@db:5432/timeline",
+        data_dir="/var/lib/timeline",
+        host="0.0.0.0",
+        port=9000,
+        workers=4,
+        log_level="DEBUG",
+        log_format="json",
+        cors_origins=("https://a.example", "https://b.example"),
+        dataset_path="/tmp/story.yaml",
+        pool_min_size=2,
+        pool_max_size=20,
+    )
+    assert settings.postgres_dir == Path("/var/lib/timeline/postgres")
+
+
+def test_empty_values_mean_unset() -> None:
+    settings = Settings.from_env({"DATABASE_URL": "", "PORT": " ", "LOG_FORMAT": "auto"})
+    assert settings.database_url is None
+    assert settings.port == 8000
+    assert settings.log_format is None
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("PORT", "eighty"), ("WORKERS", "-1"), ("LOG_FORMAT", "xml"), ("DATABASE_POOL_MAX", "1.5")]
+)
+def test_bad_values_are_rejected_with_the_variable_name(name: str, value: str) -> None:
+    with pytest.raises(ValueError, match=name):
+        Settings.from_env({name: value})
+
+
+def test_settings_are_frozen() -> None:
+    settings = Settings()
+    with pytest.raises(AttributeError):
+        settings.port = 1  # type: ignore[misc]
+
+
+def test_environment_is_read_only_by_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PORT", "1234")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://elsewhere/db")
+    assert Settings().port == 8000
+    assert Settings().database_url is None
+    assert Settings.from_env().port == 1234
+    assert Settings.from_env().database_url == "postgresql://elsewhere/db"
+
+
+def test_settings_round_trip_through_msgspec() -> None:
+    settings = Settings.from_env({"PORT": "8080", "CORS_ORIGINS": "https://x.example"})
+    assert msgspec.json.decode(msgspec.json.encode(settings), type=Settings) == settings
