@@ -7,7 +7,7 @@ characters) so that every field of `/v1/actors` and `/v1/search` has something t
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 from litestar import Litestar
@@ -78,7 +78,9 @@ def actors_dataset() -> dict[str, Any]:
                 country="IR",
                 affiliations=[{"actor": "iran", "role": "officials of"}],
             ),
-            actor("rt", kind="media_outlet", name="RT", aliases=["Russia Today"], country="RU", affiliated_state="russia"),
+            actor(
+                "rt", kind="media_outlet", name="RT", aliases=["Russia Today"], country="RU", affiliated_state="russia"
+            ),
             actor("press-tv", kind="media_outlet", name="Press TV", country="IR", affiliated_state="iran"),
             actor("nour-news", kind="media_outlet", name="Nour News", country="IR", affiliated_state="iran"),
         ],
@@ -133,12 +135,12 @@ def actors_dataset() -> dict[str, Any]:
 
 async def load(pool: asyncpg.Pool, data: dict[str, Any]) -> None:
     async with pool.acquire() as conn:
-        await load_dataset(conn, parse_dataset(data))
+        await load_dataset(cast(asyncpg.Connection, conn), parse_dataset(data))
 
 
 async def load_story(pool: asyncpg.Pool) -> None:
     async with pool.acquire() as conn:
-        await load_dataset_file(conn, STORY)
+        await load_dataset_file(cast(asyncpg.Connection, conn), STORY)
 
 
 async def fetch_page(client: AsyncTestClient[Litestar], url: str) -> dict[str, Any]:

@@ -15,11 +15,10 @@ import asyncpg
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from api.loader import load_dataset
+from api.loader import load_dataset, load_dataset_file
 from api.loader.read import parse_dataset
 from api.pgcodecs import init_connection
 from api.settings import project_root
-from api.loader import load_dataset_file
 from tests.story_factories import actor, citation, claim, event
 
 STORY = project_root() / "data" / "drone-story.yaml"
@@ -46,7 +45,13 @@ def events_dataset() -> dict[str, Any]:
             {"id": "tehran", "name": "Tehran", "labels": {"fr": "Téhéran"}, "country": "IR"},
         ],
         "sources": [
-            {"id": "doc-fr", "title": "Un article", "outlet": "news-outlet", "language": "fr", "published": "2023-02-07"},
+            {
+                "id": "doc-fr",
+                "title": "Un article",
+                "outlet": "news-outlet",
+                "language": "fr",
+                "published": "2023-02-07",
+            },
             {"id": "doc-undated", "title": "A relay", "language": "en", "url": "https://example.org/relay"},
         ],
         "propositions": [

@@ -41,9 +41,7 @@ async def test_lists_every_event_by_earliest_day_then_id(pool: asyncpg.Pool, dat
     assert expected.index("decree") + 1 == expected.index("deployment")
 
 
-async def test_keyset_continues_after_the_last_key_in_both_directions(
-    pool: asyncpg.Pool, data: dict[str, Any]
-) -> None:
+async def test_keyset_continues_after_the_last_key_in_both_directions(pool: asyncpg.Pool, data: dict[str, Any]) -> None:
     expected = time_order(data["events"])
     first = await list_events(pool, EventFilters(), Keyset(limit=2), LANGUAGES)
     assert [i.id for i in first.items] == expected[:2]
@@ -125,9 +123,7 @@ async def test_items_carry_labels_place_participants_and_counts(pool: asyncpg.Po
     assert item.title == source["title"] and item.label == source["title"]["fr"]
     assert item.summary == source["summary"]
     assert item.place is not None and item.place.label == "Ielabouga" and item.place.latitude == 55.76
-    assert [(p.id, p.role) for p in item.participants] == [
-        (p["actor"], p["role"]) for p in source["participants"]
-    ]
+    assert [(p.id, p.role) for p in item.participants] == [(p["actor"], p["role"]) for p in source["participants"]]
     assert item.tags == source["tags"]
     assert item.citation_count == len(source["citations"])
     assert item.claim_count == sum("factory-deal" in c.get("events", []) for c in data["claims"])

@@ -74,7 +74,7 @@ class SearchController(Controller):
         cursor: Cursor = None,
         lang: Lang = None,
     ) -> Response[SearchPage]:
-        """Hits best first (by rank, then type, then id), each with a title and a highlighted snippet."""
+        """Hits by rank, then type, then id; each `snippet` is escaped HTML with matches in `<mark>`."""
         query = q.strip()
         if not query:
             raise invalid_param("q", "must not be blank")
