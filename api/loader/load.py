@@ -2,12 +2,13 @@
 
 Each item's content hash is kept in `dataset_items`; a reload writes only the items
 whose hash changed, and removes the items this dataset owned that the file no longer
-holds. Items that did not come from this file are never touched.
+holds. Items that did not come from this file are never touched. Items are written through the API's
+write path (`api.writes.store`), so every load leaves revisions and changes under the key `loader`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,11 @@ from api.loader.errors import DatasetError
 from api.loader.read import read_dataset
 from api.loader.references import check_references
 from api.queries import dataset as q
+from api.writes import store
 from schema.story import Dataset
 
+LOADER_KEY = "loader"
+"""The key name the loader's revisions are recorded under."""
 ITEM_ORDER = ("actors", "places", "sources", "propositions", "events", "claims", "citations")
 
 
@@ -47,12 +51,14 @@ class _Plan(msgspec.Struct):
     """For one item type: the items to write (created or changed) and the ids to remove."""
 
     write: list[Any]
+    operations: dict[str, store.Operation]
     hashes: dict[str, str]
     removed: list[str]
 
 
 def _plan(item_type: str, items: Sequence[Any], owned: dict[tuple[str, str], str], counts: KindCounts) -> _Plan:
     write: list[Any] = []
+    operations: dict[str, store.Operation] = {}
     hashes: dict[str, str] = {}
     for item in items:
         digest = rows.content_hash(item.ref if isinstance(item, rows.CitationItem) else item)
@@ -66,52 +72,13 @@ def _plan(item_type: str, items: Sequence[Any], owned: dict[tuple[str, str], str
             counts.created += 1
         else:
             counts.updated += 1
+        operations[item.id] = "create" if previous is None else "update"
         write.append(item)
         hashes[item.id] = digest
     in_file = {item.id for item in items}
     removed = sorted(item_id for (kind, item_id) in owned if kind == item_type and item_id not in in_file)
     counts.removed = len(removed)
-    return _Plan(write, hashes, removed)
-
-
-def _children(items: Iterable[Any], *makers: Callable[[Any], Iterator[rows.Row]]) -> Iterator[rows.Row]:
-    for item in items:
-        for make in makers:
-            yield from make(item)
-
-
-async def _write(conn: asyncpg.Connection, item_type: str, plan: _Plan) -> None:
-    ids = [item.id for item in plan.write]
-    if item_type == "actors":
-        await q.run_many(conn, q.UPSERT_ACTOR, map(rows.actor_row, plan.write))
-    elif item_type == "places":
-        await q.run_many(conn, q.UPSERT_PLACE, map(rows.place_row, plan.write))
-    elif item_type == "sources":
-        await q.run_many(conn, q.UPSERT_SOURCE, map(rows.source_row, plan.write))
-    elif item_type == "propositions":
-        await q.run_many(conn, q.UPSERT_PROPOSITION, map(rows.proposition_row, plan.write))
-    elif item_type == "events":
-        await q.run_many(conn, q.UPSERT_EVENT, map(rows.event_row, plan.write))
-        await conn.execute(q.DELETE_PARTICIPANTS, ids)
-        await q.run_many(conn, q.INSERT_PARTICIPANT, _children(plan.write, rows.participant_rows))
-    elif item_type == "claims":
-        await q.run_many(conn, q.UPSERT_CLAIM, map(rows.claim_row, plan.write))
-        for sql in q.DELETE_CLAIM_CHILDREN:
-            await conn.execute(sql, ids)
-        await q.run_many(conn, q.INSERT_REPORTING, _children(plan.write, rows.reporting_rows))
-        await q.run_many(conn, q.INSERT_CLAIM_EVENT, _children(plan.write, rows.claim_event_rows))
-        await q.run_many(conn, q.INSERT_STANCE, _children(plan.write, rows.stance_rows))
-    elif item_type == "citations":
-        await q.run_many(conn, q.UPSERT_CITATION, (item.row() for item in plan.write))
-
-
-async def _write_late_references(conn: asyncpg.Connection, plans: dict[str, _Plan]) -> None:
-    """References among items of one type, written once every item of that type exists."""
-    actors = plans["actors"].write
-    await q.run_many(conn, q.SET_ACTOR_STATE, ((a.id, a.affiliated_state) for a in actors if a.affiliated_state))
-    await conn.execute(q.DELETE_AFFILIATIONS, [a.id for a in actors])
-    await q.run_many(conn, q.INSERT_AFFILIATION, _children(actors, rows.affiliation_rows))
-    await q.run_many(conn, q.INSERT_LINK, _children(plans["claims"].write, rows.link_rows))
+    return _Plan(write, operations, hashes, removed)
 
 
 async def _remove(conn: asyncpg.Connection, dataset: str, plans: dict[str, _Plan]) -> None:
@@ -121,7 +88,9 @@ async def _remove(conn: asyncpg.Connection, dataset: str, plans: dict[str, _Plan
             continue
         try:
             async with conn.transaction():
-                await q.delete_items(conn, item_type, removed)
+                await store.remove(conn, item_type, removed, LOADER_KEY)
+        except store.ReferencedError as exc:
+            raise DatasetError([f"{item_type}: cannot remove {', '.join(removed)}: {exc}"]) from exc
         except asyncpg.ForeignKeyViolationError as exc:
             raise DatasetError(
                 [f"{item_type}: cannot remove {', '.join(removed)}: still referenced ({exc.detail or exc})"]
@@ -142,8 +111,7 @@ async def load_dataset(conn: asyncpg.Connection, dataset: Dataset) -> LoadReport
         report = LoadReport(dataset.dataset, {kind: KindCounts() for kind in ITEM_ORDER})
         plans = {kind: _plan(kind, items[kind], owned, report.counts[kind]) for kind in ITEM_ORDER}
         for kind in ITEM_ORDER:
-            await _write(conn, kind, plans[kind])
-        await _write_late_references(conn, plans)
+            await store.save(conn, kind, plans[kind].write, plans[kind].operations, LOADER_KEY)
         await _remove(conn, dataset.dataset, plans)
         for kind in ITEM_ORDER:
             await q.record_items(conn, dataset.dataset, kind, plans[kind].hashes)

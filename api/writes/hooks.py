@@ -1,0 +1,20 @@
+"""The seam where a committed-with-the-write side effect plugs in (issue 6: NOTIFY, webhook outbox).
+
+:func:`after_changes` runs inside the write's transaction, after its revisions and changes are
+recorded, for every write (HTTP and loader). Whatever it writes commits or rolls back with the
+write: `pg_notify` is delivered only on commit, and outbox rows inserted here exist only if the
+change does. It must stay constant in statements per call (the loader passes whole batches).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import asyncpg
+
+from api.queries.revisions import Recorded
+
+
+async def after_changes(conn: asyncpg.Connection, recorded: Sequence[Recorded]) -> None:
+    """Nothing yet. Issue 6 adds `SELECT pg_notify('timeline_changes', …)` and the outbox INSERT here."""
+    del conn, recorded
