@@ -8,18 +8,23 @@ from importlib.metadata import PackageNotFoundError, version
 
 import asyncpg
 from litestar import Litestar
+from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsPlugin
 
+from api.auth import SECURITY_SCHEMES, read_guard
 from api.database import create_pool
 from api.dependencies import DEPENDENCIES
+from api.gone import GoneRewriter
 from api.http_cache import cors_config, http_middleware
 from api.logging import RequestLogger, configure_logging
-from api.problems import http_exception_handler, internal_error_handler
+from api.problems import http_exception_handler, internal_error_handler, write_error_handler
 from api.routes import ROUTE_HANDLERS
 from api.settings import Settings
+from api.writes.errors import WriteError
 
 PoolInit = Callable[[asyncpg.Connection], Awaitable[None]]
 
@@ -67,9 +72,15 @@ def create_app(settings: Settings, *, pool: asyncpg.Pool | None = None, pool_ini
     app = Litestar(
         route_handlers=ROUTE_HANDLERS,
         dependencies=DEPENDENCIES,
+        state=State({"settings": settings}),
+        guards=[read_guard],
         lifespan=[_lifespan(settings, pool, pool_init)],
         plugins=[ProblemDetailsPlugin(ProblemDetailsConfig())],
-        exception_handlers={HTTPException: http_exception_handler, Exception: internal_error_handler},
+        exception_handlers={
+            HTTPException: http_exception_handler,
+            WriteError: write_error_handler,
+            Exception: internal_error_handler,
+        },
         cors_config=cors_config(settings.cors_origins),
         middleware=http_middleware(),
         openapi_config=OpenAPIConfig(
@@ -79,10 +90,11 @@ def create_app(settings: Settings, *, pool: asyncpg.Pool | None = None, pool_ini
             path="/schema",
             use_handler_docstrings=True,
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger"), JsonRenderPlugin()],
+            components=Components(security_schemes=SECURITY_SCHEMES),
         ),
         logging_config=None,
     )
-    app.asgi_handler = RequestLogger(app.asgi_handler)
+    app.asgi_handler = RequestLogger(GoneRewriter(app.asgi_handler, app.state))
     return app
 
 

@@ -156,8 +156,10 @@ def openapi(output: Path | None) -> None:
 
 def _register_data_commands() -> None:
     from api.cli_data import register
+    from api.cli_keys import register as register_keys
 
     register(cli)
+    register_keys(cli)
 
 
 _register_data_commands()

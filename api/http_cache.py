@@ -15,6 +15,7 @@ every user middleware; compression is therefore listed as a user middleware here
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 
 from litestar.config.compression import CompressionConfig
@@ -34,6 +35,7 @@ NO_STORE_PATHS = ("/health", "/ready")
 CORS_EXPOSED_HEADERS = ["ETag", "Link", "Cache-Control", "Content-Language"]
 """Browsers hide response headers from scripts unless listed; pagination needs `Link`, caching `ETag`."""
 
+_VERSION_TAG = re.compile(r'^"v[1-9][0-9]*"$')
 _CONDITIONAL_METHODS = frozenset({"GET", "HEAD"})
 # Headers a 304 repeats from the 200 it stands for (RFC 9110 §15.4.5); the body's own go.
 _KEPT_ON_304 = frozenset({b"cache-control", b"etag", b"vary", b"content-location", b"expires", b"link"})
@@ -63,9 +65,16 @@ def cache_control(path: str, status: int) -> str:
     return API_CACHE_CONTROL
 
 
-def strong_etag(body: bytes) -> str:
-    """A strong validator: the same bytes always give the same tag, any other bytes (practically) another."""
-    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+def strong_etag(body: bytes, version_tag: str | None = None) -> str:
+    """A strong validator: the same bytes always give the same tag, any other bytes (practically) another.
+
+    When the handler set a version ETag (``"v3"``, see :mod:`api.writes.etag`), the tag keeps it as a prefix,
+    ``"v3.<hash>"``: still body-specific for caches, and accepted by ``If-Match`` on writes.
+    """
+    digest = hashlib.sha256(body).hexdigest()[:32]
+    if version_tag and _VERSION_TAG.match(version_tag):
+        return f'"{version_tag.strip(chr(34))}.{digest}"'
+    return f'"{digest}"'
 
 
 def etag_matches(if_none_match: str, etag: str) -> bool:
@@ -120,7 +129,7 @@ class ConditionalGetMiddleware:
         if status == 200:
             # Labels and texts follow `lang` or Accept-Language: caches must keep one copy per language.
             headers.extend_header_value("vary", "Accept-Language")
-            etag = strong_etag(body)
+            etag = strong_etag(body, version_tag=headers.get("etag"))
             headers["ETag"] = etag
             if if_none_match is not None and etag_matches(if_none_match, etag):
                 kept = [(name, value) for name, value in start["headers"] if name.lower() in _KEPT_ON_304]

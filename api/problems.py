@@ -71,6 +71,15 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
     return problem(status, detail, extra=extra, headers=exc.headers).to_response(request)
 
 
+def write_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """Render a refused write (:class:`api.writes.errors.WriteError`) as a problem with its status."""
+    status = getattr(exc, "status", 500)
+    detail = getattr(exc, "detail", str(exc))
+    return problem(
+        status, detail, extra=getattr(exc, "extra", None), headers=getattr(exc, "headers", None)
+    ).to_response(request)
+
+
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """Log an unexpected exception and answer a 500 problem that leaks nothing of it."""
     log.error("unhandled exception", method=request.method, path=request.url.path, exc_info=exc)

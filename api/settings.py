@@ -38,6 +38,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     dataset_path: str = str(project_root() / "data" / "drone-story.yaml")
     pool_min_size: int = 1
     pool_max_size: int = 10
+    read_requires_key: bool = False
+    """``READ_REQUIRES_KEY``: ``1`` makes every read under ``/v1`` need an API key (any scope); reads are public by
+    default."""
 
     @property
     def postgres_dir(self) -> Path:
@@ -61,6 +64,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             dataset_path=_get(env, "TIMELINE_DATASET") or defaults.dataset_path,
             pool_min_size=_int(env, "DATABASE_POOL_MIN", defaults.pool_min_size),
             pool_max_size=_int(env, "DATABASE_POOL_MAX", defaults.pool_max_size),
+            read_requires_key=_bool(env, "READ_REQUIRES_KEY", defaults.read_requires_key),
         )
 
 
@@ -78,6 +82,17 @@ def _log_format(env: Mapping[str, str]) -> LogFormat | None:
     if raw == "auto":
         return None
     raise ValueError(f"LOG_FORMAT must be 'json', 'console' or 'auto', not {raw!r}")
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = (_get(env, name) or "").lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name} must be 1 or 0 (true or false), not {raw!r}")
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

@@ -58,9 +58,32 @@ class _Checker:
             self.ref(f"{where}.citations[{index}].source", "sources", citation.source)
 
 
+class _Collector(_Checker):
+    """Runs the same checks, but only notes which ids each reference names."""
+
+    def __init__(self, dataset: Dataset) -> None:
+        super().__init__(dataset, {})
+        self.wanted: dict[str, set[str]] = {}
+
+    def ref(self, where: str, item_type: str, value: str | None) -> None:
+        if value is not None:
+            self.wanted.setdefault(item_type, set()).add(value)
+
+
+def referenced_ids(dataset: Dataset) -> dict[str, set[str]]:
+    """Per item type, every id `dataset` refers to (to look up only those before :func:`check_references`)."""
+    collector = _Collector(dataset)
+    _run(collector)
+    return collector.wanted
+
+
 def check_references(dataset: Dataset, existing: Mapping[str, set[str]]) -> list[str]:
     """Return every cross-item error of `dataset`, each naming its item and field."""
-    check = _Checker(dataset, existing)
+    return _run(_Checker(dataset, existing))
+
+
+def _run(check: _Checker) -> list[str]:
+    dataset = check.dataset
     for item_type in ("actors", "places", "sources", "propositions", "events", "claims"):
         check.ids(item_type)
     for i, actor in enumerate(dataset.actors):
@@ -94,7 +117,7 @@ def check_references(dataset: Dataset, existing: Mapping[str, set[str]]) -> list
                 check.errors.append(f"{where}.links[{j}].claim: a claim cannot link to itself")
         check.unique(f"{where}.links", ((link.claim, link.relation) for link in claim.links), "link")
         check.citations(where, claim.citations)
-    _check_citation_ids(dataset, existing, check.errors)
+    _check_citation_ids(dataset, check.existing, check.errors)
     return check.errors
 
 

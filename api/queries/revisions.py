@@ -200,7 +200,7 @@ async def list_referrers(conn: asyncpg.Connection, resource_type: str, ids: Sequ
 
 
 async def list_history(
-    conn: asyncpg.Connection, resource_type: str, resource_id: str, before: int | None, limit: int
+    conn: asyncpg.Connection | asyncpg.Pool, resource_type: str, resource_id: str, before: int | None, limit: int
 ) -> list[RevisionRow]:
     rows = await conn.fetch(LIST_HISTORY, resource_type, resource_id, before, limit)
     return [RevisionRow(r["version"], r["operation"], r["key_name"], r["at"], r["state"]) for r in rows]
@@ -209,3 +209,14 @@ async def list_history(
 async def has_history(conn: asyncpg.Connection, resource_type: str, resource_id: str) -> bool:
     found: bool = await conn.fetchval(HAS_HISTORY, resource_type, resource_id)
     return found
+
+
+TOMBSTONE_VERSION = "SELECT version FROM tombstones WHERE resource_type = $1 AND resource_id = $2"
+
+
+async def tombstone_version(
+    conn: asyncpg.Connection | asyncpg.Pool, resource_type: str, resource_id: str
+) -> int | None:
+    """The version a deleted resource's tombstone records; None when the id is not deleted."""
+    version: int | None = await conn.fetchval(TOMBSTONE_VERSION, resource_type, resource_id)
+    return version

@@ -5,6 +5,7 @@ from __future__ import annotations
 from litestar.types import ControllerRouterHandler
 
 from api.routes.actors import ActorController
+from api.routes.changes import ChangesController
 from api.routes.citations import CitationController
 from api.routes.claims import ClaimsController
 from api.routes.events import EventsController
@@ -13,6 +14,7 @@ from api.routes.propositions import PropositionsController
 from api.routes.search import SearchController
 from api.routes.sources import SourceController
 from api.routes.timeline import TimelineController
+from api.routes.writes import WRITE_HANDLERS
 
 ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     HealthController,
@@ -24,4 +26,8 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     PropositionsController,
     ActorController,
     SearchController,
+    ChangesController,
+    # Last: the write handlers join the routes the read controllers made for the same paths (Litestar 2 cannot
+    # merge a controller into an existing route, only plain handlers: see api/routes/writes.py).
+    *WRITE_HANDLERS,
 ]

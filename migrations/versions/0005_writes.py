@@ -31,7 +31,7 @@ UPGRADE = f"""
 CREATE TABLE api_keys (
     name text PRIMARY KEY CHECK (name ~ '^[A-Za-z0-9][A-Za-z0-9._-]{{0,62}}$'),
     token_hash text NOT NULL UNIQUE CHECK (token_hash ~ '^[0-9a-f]{{64}}$'),
-    scope text NOT NULL CHECK (scope IN ('write', 'admin')),
+    scope text NOT NULL CHECK (scope IN ('read', 'write', 'admin')),
     created_at timestamptz NOT NULL DEFAULT now(),
     revoked_at timestamptz
 );
