@@ -223,3 +223,37 @@ async def test_two_datasets_keep_to_their_own_items(conn: asyncpg.Connection, tm
 
     assert report.counts["actors"].removed == 1 and report.counts["claims"].removed == 1
     assert await conn.fetchval("SELECT count(*) FROM claims") == 3
+
+
+async def test_loads_leave_revisions_and_changes_under_the_key_loader(conn: asyncpg.Connection, tmp_path: Path) -> None:
+    path = write_dataset(tmp_path / "d.yaml", small_dataset())
+    await load_dataset_file(conn, path)
+    items = await conn.fetchval("SELECT count(*) FROM dataset_items")
+    assert await conn.fetchval("SELECT count(*) FROM revisions WHERE key_name = 'loader'") == items
+    assert await conn.fetchval("SELECT count(*) FROM changes") == items
+    state = await conn.fetchval("SELECT state FROM revisions WHERE resource_id = 'dmitry-peskov'")
+    assert state["affiliations"] == [{"actor": "kremlin", "role": "spokesman", "start": "2012", "end": None}]
+
+    await load_dataset_file(conn, path)  # unchanged: nothing recorded
+    assert await conn.fetchval("SELECT count(*) FROM changes") == items
+
+    data = small_dataset()
+    data["claims"] = [c for c in data["claims"] if c["id"] != "kremlin-repeats"]
+    data["events"][1]["title"] = {"en": "Decree, renamed"}
+    await load_dataset_file(conn, write_dataset(path, data))
+    recorded = await conn.fetch("SELECT resource_id, operation, version FROM changes ORDER BY id DESC LIMIT 2")
+    assert {tuple(r) for r in recorded} == {("decree", "upsert", 2), ("kremlin-repeats", "delete", 2)}
+    assert await conn.fetchval("SELECT version FROM tombstones WHERE resource_id = 'kremlin-repeats'") == 2
+    assert await conn.fetchval("SELECT state FROM revisions WHERE resource_id = 'decree' AND version = 2") == {
+        **(await conn.fetchval("SELECT state FROM revisions WHERE resource_id = 'decree' AND version = 1")),
+        "title": {"en": "Decree, renamed"},
+    }
+
+
+async def test_a_refused_load_records_no_revision(conn: asyncpg.Connection, tmp_path: Path) -> None:
+    data = small_dataset()
+    data["claims"].append(claim("last", "nobody"))
+    with pytest.raises(DatasetError):
+        await load_dataset_file(conn, write_dataset(tmp_path / "bad.yaml", data))
+    assert await conn.fetchval("SELECT count(*) FROM revisions") == 0
+    assert await conn.fetchval("SELECT count(*) FROM changes") == 0
