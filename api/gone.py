@@ -18,6 +18,8 @@ from api.writes.errors import gone
 _RESOURCE_PATH = re.compile(
     r"^/v1/(?P<type>actors|events|claims|citations|sources|propositions)/(?P<id>[^/]+)(/[^/]+)?$"
 )
+_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*(@[a-z0-9]+(-[a-z0-9]+)*)?$")
+"""A slug, or a citation's `<owner>@<source>`: anything else cannot have a tombstone."""
 _DROPPED = frozenset({"content-length", "content-type", "content-encoding", "etag"})
 
 
@@ -30,7 +32,7 @@ class GoneRewriter:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         match = _RESOURCE_PATH.match(scope.get("path", "")) if scope["type"] == ScopeType.HTTP else None
-        if match is None or scope.get("method") not in ("GET", "HEAD"):
+        if match is None or scope.get("method") not in ("GET", "HEAD") or not _ID.match(match.group("id")):
             await self.app(scope, receive, send)
             return
         held: HTTPResponseStartEvent | None = None

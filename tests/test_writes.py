@@ -247,10 +247,22 @@ async def test_citations_are_written_on_their_own_or_nested(client: Client, toke
     )
     assert moved.status_code == 422
     assert moved.json()["errors"][0]["name"] == "event"
+    requoted = await client.patch(
+        "/v1/citations/decree@doc-1",
+        json={"event": "decree", "quote": "Le porte", "end": 8},
+        headers=bearer(token, **{"If-Match": '"v1"'}),
+    )
+    assert requoted.status_code == 200, requoted.text
+    assert requoted.json() == {**quote, "quote": "Le porte", "end": 8, "event": "decree", "claim": None}
     unknown = await client.post("/v1/citations", json={**quote, "claim": "nope"}, headers=bearer(token))
     assert unknown.status_code == 422 and unknown.json()["detail"] == "claim: unknown claim 'nope'"
-    ids = [(c["type"], c["id"]) for c in await feed(client)][-3:]
-    assert ids == [("claims", "new-claim"), ("citations", "new-claim@doc-1"), ("citations", "decree@doc-1")]
+    ids = [(c["type"], c["id"], c["version"]) for c in await feed(client)][-4:]
+    assert ids == [
+        ("claims", "new-claim", 1),
+        ("citations", "new-claim@doc-1", 1),
+        ("citations", "decree@doc-1", 1),
+        ("citations", "decree@doc-1", 2),
+    ]
 
 
 async def test_history_is_newest_first_and_paginated(client: Client, token: str) -> None:

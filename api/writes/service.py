@@ -54,9 +54,9 @@ async def update(
     """Apply a JSON Merge Patch to the resource's write document, if it is still at an expected version."""
     version = await _lock_current(conn, resource_type, resource_id, expected)
     changes = require_object(patch)
-    _check_fixed_fields(resource_type, resource_id, changes)
     document = await rq.get_document(conn, resource_type, resource_id)
     assert document is not None  # locked and found above
+    _check_fixed_fields(resource_type, resource_id, document, changes)
     merged = merge_patch(document, changes)
     if merged == document:
         return rq.Recorded(resource_type, resource_id, version, document, datetime.now(UTC))
@@ -101,9 +101,9 @@ async def _lock_current(conn: asyncpg.Connection, resource_type: str, resource_i
     return state.version
 
 
-def _check_fixed_fields(resource_type: str, resource_id: str, patch: dict[str, Any]) -> None:
+def _check_fixed_fields(resource_type: str, resource_id: str, document: dict[str, Any], patch: dict[str, Any]) -> None:
     if resource_type == "citations":
-        fixed = [f for f in _FIXED_CITATION_FIELDS if f in patch]
+        fixed = [f for f in _FIXED_CITATION_FIELDS if f in patch and patch[f] != document.get(f)]
         if fixed:
             raise invalid(
                 [(f, "cannot be changed: it is part of the citation's id (delete and create)") for f in fixed]
