@@ -290,6 +290,7 @@ async def test_history_is_newest_first_and_paginated(client: Client, token: str)
 
 async def test_the_feed_rejects_bad_parameters(client: Client) -> None:
     assert (await client.get("/v1/changes", params={"after": "nope"})).status_code == 400
+    assert (await client.get("/v1/changes", params={"cursor": "nope"})).status_code == 400
     assert (await client.get("/v1/changes", params={"types": "events,rumours"})).status_code == 400
     assert (await client.get("/v1/changes", params={"actor": "Not An Id"})).status_code == 400
     empty = (await client.get("/v1/changes")).json()

@@ -45,6 +45,13 @@ ActorParam = Annotated[
         examples=[Example(value="dmitry-peskov")],
     ),
 ]
+CursorAlias = Annotated[
+    str | None,
+    Parameter(
+        description="The same as `after` (the name every other list uses); `after` wins when both are given.",
+        examples=[Example(value="WyJjaGFuZ2VzIiwiYXNjIixbNzcxLDEyXV0")],
+    ),
+]
 BAD_REQUEST = ResponseSpec(
     data_container=Problem, media_type=PROBLEM_JSON, description="A malformed cursor, type list or limit."
 )
@@ -84,7 +91,7 @@ def parse_actor(actor: str | None) -> str | None:
 def _next_link(request: Request[Any, Any, Any], next_cursor: str | None) -> dict[str, str]:
     if next_cursor is None:
         return {}
-    params = [(k, v) for k, v in request.query_params.multi_items() if k != "after"]
+    params = [(k, v) for k, v in request.query_params.multi_items() if k not in ("after", "cursor")]
     params.append(("after", next_cursor))
     return {"Link": f'<{request.url.path}?{urlencode(params)}>; rel="next"'}
 
@@ -101,6 +108,7 @@ class ChangesController(Controller):
         request: Request[Any, Any, Any],
         pool: PoolDep,
         after: After = None,
+        cursor: CursorAlias = None,
         limit: Limit = DEFAULT_LIMIT,
         types: Types = None,
         actor: ActorParam = None,
@@ -108,6 +116,7 @@ class ChangesController(Controller):
         """Committed changes after `after`, oldest first: each with its cursor, type, id, operation, version, time
         and the state it left (null for a deletion). Keep `next_cursor` and poll with it: a walk sees every committed
         change exactly once, in order; `has_more` is false when you are caught up."""
+        after = after or cursor
         position = parse_after(after)
         where = queries.FeedFilter(
             after=position,

@@ -14,9 +14,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from litestar import Request, Response, delete, get, patch, post
+from litestar.enums import ParamType
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, Reference, RequestBody, Schema
+from litestar.openapi.spec import (
+    Example,
+    OpenAPIMediaType,
+    OpenAPIType,
+    Operation,
+    Reference,
+    RequestBody,
+    Schema,
+)
+from litestar.openapi.spec import Parameter as OpenAPIParameter
 
 from api.auth import BEARER_REQUIRED, write_guard
 from api.dependencies import PoolDep
@@ -55,14 +65,32 @@ TARGET_PROBLEMS = {
 }
 
 
-def _request_body(schema: Schema | Reference, media_types: tuple[str, ...]) -> type[Operation]:
-    """An Operation class documenting a body the handler reads itself (it needs the raw bytes)."""
+EXAMPLE_IDS = {
+    "actors": "dmitry-peskov",
+    "events": "wsj-report",
+    "claims": "peskov-denies-deliveries",
+    "citations": "peskov-denies-deliveries@tass-2023-02-06",
+    "sources": "tass-2023-02-06",
+    "propositions": "iran-has-delivered-drones-to-russia",
+}
+
+
+def _operation(
+    resource: str, body: Schema | Reference | None = None, media_types: tuple[str, ...] = ()
+) -> type[Operation]:
+    """An Operation class documenting what the handlers read themselves: the path id, and the raw body."""
 
     @dataclass
     class WriteOperation(Operation):
         def __post_init__(self) -> None:
-            content = {media: OpenAPIMediaType(schema=schema) for media in media_types}
-            self.request_body = RequestBody(content=content, required=True)
+            for parameter in self.parameters or []:
+                if isinstance(parameter, OpenAPIParameter) and parameter.param_in == ParamType.PATH:
+                    parameter.description = f"The {singular(resource)}'s id."
+                    parameter.examples = {"id": Example(value=EXAMPLE_IDS[resource])}
+                    parameter.schema = Schema(type=OpenAPIType.STRING)
+            if body is not None:
+                content = {media: OpenAPIMediaType(schema=body) for media in media_types}
+                self.request_body = RequestBody(content=content, required=True)
 
     return WriteOperation
 
@@ -118,7 +146,9 @@ def write_handlers(resource: str) -> list[HTTPRouteHandler]:
             summary=f"Create {_article(one)} {one}",
             status_code=201,
             request_max_body_size=http.MAX_BODY,
-            operation_class=_request_body(Reference(ref=f"#/components/schemas/{struct.__name__}"), (http.JSON,)),
+            operation_class=_operation(
+                resource, Reference(ref=f"#/components/schemas/{struct.__name__}"), (http.JSON,)
+            ),
             responses={**AUTH_PROBLEMS, **BODY_PROBLEMS, 409: _problem(f"A {one} with this id already exists.")},
             **common,
         )(
@@ -133,7 +163,8 @@ def write_handlers(resource: str) -> list[HTTPRouteHandler]:
             item_path,
             summary=f"Change {_article(one)} {one} (JSON Merge Patch)",
             request_max_body_size=http.MAX_BODY,
-            operation_class=_request_body(
+            operation_class=_operation(
+                resource,
                 Schema(
                     type=OpenAPIType.OBJECT, description=f"A JSON Merge Patch (RFC 7396) of the {one}'s write shape."
                 ),
@@ -157,7 +188,9 @@ def write_handlers(resource: str) -> list[HTTPRouteHandler]:
             item_path,
             summary=f"Delete {_article(one)} {one}",
             status_code=204,
+            operation_class=_operation(resource),
             responses={
+                400: _problem("A malformed header."),
                 **AUTH_PROBLEMS,
                 **TARGET_PROBLEMS,
                 409: _problem(f"Other resources still refer to the {one}; `references` lists them."),
@@ -174,6 +207,7 @@ def write_handlers(resource: str) -> list[HTTPRouteHandler]:
             f"{item_path}/history",
             summary=f"History of {_article(one)} {one}",
             tags=tags,
+            operation_class=_operation(resource),
             responses={400: _problem("Malformed cursor or limit."), 404: _problem(f"No {one} ever had this id.")},
         )(
             _named(
