@@ -15,7 +15,7 @@ from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetail
 
 from api.database import create_pool
 from api.dependencies import DEPENDENCIES
-from api.http_cache import cors_config, http_middleware
+from api.http_cache import CACHE_HEADERS, cors_config, http_middleware
 from api.logging import RequestLogger, configure_logging
 from api.problems import http_exception_handler, internal_error_handler
 from api.routes import ROUTE_HANDLERS
@@ -72,6 +72,7 @@ def create_app(settings: Settings, *, pool: asyncpg.Pool | None = None, pool_ini
         exception_handlers={HTTPException: http_exception_handler, Exception: internal_error_handler},
         cors_config=cors_config(settings.cors_origins),
         middleware=http_middleware(),
+        response_headers=CACHE_HEADERS,
         openapi_config=OpenAPIConfig(
             title="Timeline API",
             version=_version(),

@@ -207,4 +207,3 @@ def _as_date(value: date | str | None) -> date | None:
 
 def _shorten(text: str) -> str:
     return text if len(text) <= LABEL_LENGTH else text[: LABEL_LENGTH - 1].rstrip() + "…"
-
