@@ -19,7 +19,7 @@ from api.auth import SECURITY_SCHEMES, read_guard
 from api.database import create_pool
 from api.dependencies import DEPENDENCIES
 from api.gone import GoneRewriter
-from api.http_cache import cors_config, http_middleware
+from api.http_cache import CACHE_HEADERS, cors_config, http_middleware
 from api.logging import RequestLogger, configure_logging
 from api.problems import http_exception_handler, internal_error_handler, write_error_handler
 from api.routes import ROUTE_HANDLERS
@@ -83,6 +83,7 @@ def create_app(settings: Settings, *, pool: asyncpg.Pool | None = None, pool_ini
         },
         cors_config=cors_config(settings.cors_origins),
         middleware=http_middleware(),
+        response_headers=CACHE_HEADERS,
         openapi_config=OpenAPIConfig(
             title="Timeline API",
             version=_version(),

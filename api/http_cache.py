@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 from litestar.config.compression import CompressionConfig
 from litestar.config.cors import CORSConfig
-from litestar.datastructures import Headers, MutableScopeHeaders
+from litestar.datastructures import Headers, MutableScopeHeaders, ResponseHeader
 from litestar.enums import ScopeType
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.compression import CompressionMiddleware
@@ -39,6 +39,30 @@ _VERSION_TAG = re.compile(r'^"v[1-9][0-9]*"$')
 _CONDITIONAL_METHODS = frozenset({"GET", "HEAD"})
 # Headers a 304 repeats from the 200 it stands for (RFC 9110 §15.4.5); the body's own go.
 _KEPT_ON_304 = frozenset({b"cache-control", b"etag", b"vary", b"content-location", b"expires", b"link"})
+
+
+CACHE_HEADERS = [
+    ResponseHeader(
+        name="ETag",
+        documentation_only=True,
+        description="Strong validator of the (uncompressed) body; send it back in `If-None-Match` to get a 304.",
+        value='"3f2a9c0d5b8e41c7a6d2e9f0b1c3d4e5"',  # documentation only: gives the header a string schema
+    ),
+    ResponseHeader(
+        name="Cache-Control",
+        documentation_only=True,
+        description="`public, max-age=30` for data, `no-store` for /health, /ready and errors.",
+        value=API_CACHE_CONTROL,
+    ),
+]
+"""Documented on every operation (the middleware below sets them)."""
+LINK_HEADER = ResponseHeader(
+    name="Link",
+    documentation_only=True,
+    description='RFC 8288 link to the next page, `<…>; rel="next"`; absent on the last page.',
+    value='</v1/sources?limit=20&cursor=WyJzb3VyY2VzIl0>; rel="next"',
+)
+"""Documented on list operations (their handlers set it with `api.pagination.next_link`)."""
 
 
 def cors_config(origins: Sequence[str]) -> CORSConfig:

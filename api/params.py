@@ -88,10 +88,11 @@ def _bound(name: str, value: str | None, *, lower: bool) -> date | None:
 
 def preferred_languages(request: Request[Any, Any, Any], lang: str | None) -> tuple[str, ...]:
     """`lang`, else the languages of `Accept-Language` by weight, then the fallbacks `en`, `fr`."""
-    chosen: list[str] = [lang] if lang else _accept_language(request.headers.get("accept-language", ""))
-    for tag in [*chosen, *FALLBACK_LANGUAGES]:
-        base = tag.split("-")[0].lower()
-        for candidate in (tag, base):
+    asked: list[str] = [lang] if lang else _accept_language(request.headers.get("accept-language", ""))
+    chosen: list[str] = []
+    for tag in [*asked, *FALLBACK_LANGUAGES]:
+        # A regional tag falls back to its base language before the next tag: fr-CA, fr, en.
+        for candidate in (tag, tag.split("-")[0].lower()):
             if candidate not in chosen:
                 chosen.append(candidate)
     return tuple(chosen)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
@@ -13,6 +14,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.plugins.problem_details import ProblemDetailsException
 
 PROBLEM_JSON = "application/problem+json"
+_MISSING_PARAM = re.compile(r"^Missing required (?P<source>\w+) parameter '(?P<name>[^']+)'")
 log = structlog.get_logger("api.problems")
 
 
@@ -66,6 +68,10 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
         if errors:
             extra["errors"] = [msgspec.structs.asdict(e) for e in errors]
             detail = "; ".join(_describe(e) for e in errors)
+    elif isinstance(exc, ValidationException) and (missing := _MISSING_PARAM.match(detail)):
+        # Litestar reports a missing required parameter in prose only; give it the same `errors` shape.
+        missing_param = InvalidParam(name=missing["name"], source=missing["source"], reason="required")
+        extra["errors"] = [msgspec.structs.asdict(missing_param)]
     elif isinstance(exc.extra, Mapping):
         extra.update(exc.extra)
     return problem(status, detail, extra=extra, headers=exc.headers).to_response(request)

@@ -54,8 +54,11 @@ def edtf_bounds(value: str) -> DateBounds:
         upper = parsed.upper_strict()
     except Exception as exc:  # python-edtf raises assorted types for bad input
         raise EdtfError(f"not an EDTF date: {value!r}") from exc
-    earliest = _to_date(lower, lower=True)
-    latest = _to_date(upper, lower=False)
+    try:
+        earliest = _to_date(lower, lower=True)
+        latest = _to_date(upper, lower=False)
+    except (ValueError, OverflowError) as exc:  # year 0, or beyond what datetime.date holds
+        raise EdtfError(f"not an EDTF date this service can place in time: {value!r}") from exc
     if earliest > latest:
         raise EdtfError(f"EDTF interval ends before it starts: {value!r}")
     return DateBounds(earliest, latest)

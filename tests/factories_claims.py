@@ -8,8 +8,11 @@ claims share a day (to pin the tie order); texts are in French and English.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import asyncpg
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
 
 from api.loader import load_dataset
 from api.loader.read import parse_dataset
@@ -145,3 +148,24 @@ async def insert_claim(pool: asyncpg.Pool, claim_id: str, claimant: str, when: s
         bounds.earliest,
         bounds.latest,
     )
+
+
+async def walk(client: AsyncTestClient[Litestar], path: str, between_pages: Any = None, **params: Any) -> list[str]:
+    """Every id of every page, following `next_cursor` and checking the `Link` header agrees with it."""
+    seen: list[str] = []
+    cursor = None
+    page = 0
+    while True:
+        query = {**params, **({"cursor": cursor} if cursor else {})}
+        response = await client.get(path, params=query)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        seen += [item["id"] for item in body["items"]]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            assert "link" not in response.headers
+            return seen
+        assert f"cursor={quote(cursor)}" in response.headers["link"] and 'rel="next"' in response.headers["link"]
+        if between_pages is not None:
+            await between_pages(page)
+        page += 1

@@ -19,9 +19,11 @@ from api.loader import load_dataset, load_dataset_file
 from api.loader.read import parse_dataset
 from api.pgcodecs import init_connection
 from api.settings import project_root
+from schema.edtf import edtf_bounds
 from tests.story_factories import actor, citation, claim, event
 
 STORY = project_root() / "data" / "drone-story.yaml"
+PROBLEM_JSON = "application/problem+json"
 
 
 def events_dataset() -> dict[str, Any]:
@@ -198,3 +200,22 @@ async def walk(
         if between_pages is not None:
             await between_pages(page_number)
     raise AssertionError("the walk never ended")
+
+
+def time_order(events: list[dict[str, Any]]) -> list[str]:
+    """Event ids by (earliest day, id), the order the API promises, computed from dataset entries."""
+    return [e["id"] for e in sorted(events, key=lambda e: (edtf_bounds(e["when"]).earliest, e["id"]))]
+
+
+async def ids(client: AsyncTestClient[Litestar], path: str = "/v1/events", **params: Any) -> list[str]:
+    """The ids of the first page (up to 200 items) of a list."""
+    response = await client.get(path, params={"limit": 200, **params})
+    assert response.status_code == 200, response.text
+    return [item["id"] for item in response.json()["items"]]
+
+
+def assert_bad_param(response: Any, name: str) -> None:
+    """A 400 problem whose `errors` name the parameter."""
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"].startswith(PROBLEM_JSON)
+    assert name in [error["name"] for error in response.json()["errors"]]

@@ -127,9 +127,7 @@ async def test_bad_parameters_are_400_naming_them(client: Client, query: str, pa
 
 
 @pytest.mark.usefixtures("loaded")
-async def test_statements_per_request_do_not_grow_with_page_size(
-    client: Client, query_counter: QueryCounter
-) -> None:
+async def test_statements_per_request_do_not_grow_with_page_size(client: Client, query_counter: QueryCounter) -> None:
     counts = []
     for url in ["/v1/citations?limit=1", "/v1/citations?limit=200", "/v1/citations?claim=cl-denial&limit=1"]:
         with query_counter.counting() as counted:

@@ -1,9 +1,9 @@
-"""`/v1/claims`, `/v1/claims/{id}` and `/v1/actors/{id}/claims` through HTTP, on the factory story and the shipped one."""
+"""`/v1/claims`, `/v1/claims/{id}` and `/v1/actors/{id}/claims` over HTTP, on factories and the story."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
-from urllib.parse import quote
 
 import asyncpg
 import pytest
@@ -11,9 +11,18 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from api.loader import load_dataset_file
+from api.pagination import encode_cursor
 from api.settings import project_root
 from schema.edtf import edtf_bounds
-from tests.factories_claims import DELIVERED, FACTORY, claim_ids_in_time_order, claims_dataset, insert_claim, load
+from tests.factories_claims import (
+    DELIVERED,
+    FACTORY,
+    claim_ids_in_time_order,
+    claims_dataset,
+    insert_claim,
+    load,
+    walk,
+)
 from tests.querycount import QueryCounter
 
 Client = AsyncTestClient[Litestar]
@@ -35,27 +44,6 @@ async def ids(client: Client, path: str, **params: Any) -> list[str]:
 
 def by_id(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {item["id"]: item for item in body["items"]}
-
-
-async def walk(client: Client, path: str, between_pages: Any = None, **params: Any) -> list[str]:
-    """Every id of every page, following `next_cursor` and checking the `Link` header agrees with it."""
-    seen: list[str] = []
-    cursor = None
-    page = 0
-    while True:
-        query = {**params, **({"cursor": cursor} if cursor else {})}
-        response = await client.get(path, params=query)
-        assert response.status_code == 200, response.text
-        body = response.json()
-        seen += [item["id"] for item in body["items"]]
-        cursor = body["next_cursor"]
-        if cursor is None:
-            assert "link" not in response.headers
-            return seen
-        assert f"cursor={quote(cursor)}" in response.headers["link"] and 'rel="next"' in response.headers["link"]
-        if between_pages is not None:
-            await between_pages(page)
-        page += 1
 
 
 # --- order and pagination ---------------------------------------------------------------------------------------
@@ -148,7 +136,11 @@ async def test_from_and_to_match_when_said_by_overlap(client: Client, data: dict
         ]
 
     october = await ids(client, "/v1/claims", **{"from": "2022-10", "to": "2022-10"})
-    assert sorted(october) == sorted(overlapping("2022-10", "2022-10")) == ["fm-denies", "peskov-no-comment", "wsj-drones-shipped"]
+    assert (
+        sorted(october)
+        == sorted(overlapping("2022-10", "2022-10"))
+        == ["fm-denies", "peskov-no-comment", "wsj-drones-shipped"]
+    )
     # the open start of "../2022-09" reaches any early window
     assert await ids(client, "/v1/claims", to="1999") == ["kremlin-own-drones"]
     assert sorted(await ids(client, "/v1/claims", **{"from": "2023-01-10"})) == sorted(
@@ -220,7 +212,12 @@ async def test_list_items_embed_claimant_relays_events_stances_and_counts(client
     assert wsj["events"] == ["wsj-report"]
     assert wsj["stances"] == [{"proposition": DELIVERED, "stance": "supports"}]
     assert wsj["citation_count"] == 2
-    assert (wsj["kind"], wsj["when"], wsj["earliest"], wsj["latest"]) == ("report", "2022-10-20", "2022-10-20", "2022-10-20")
+    assert (wsj["kind"], wsj["when"], wsj["earliest"], wsj["latest"]) == (
+        "report",
+        "2022-10-20",
+        "2022-10-20",
+        "2022-10-20",
+    )
     assert (wsj["language"], wsj["quote_type"], wsj["said_in"]) == ("en", "paraphrase", None)
     assert wsj["translations"] == {"fr": "L'Iran a expédié des drones en Russie"}
     assert items["fm-denies"]["said_in"] == "fa"
@@ -406,6 +403,14 @@ async def test_a_cursor_of_another_list_or_order_is_refused(client: Client, data
     ]:
         response = await client.get(path, params={**params, "cursor": first["next_cursor"]})
         assert response.status_code == 400, path
+        assert response.json()["errors"][0]["name"] == "cursor"
+
+
+async def test_a_forged_cursor_with_a_nul_is_refused(client: Client, data: dict[str, Any]) -> None:
+    for path, resource in [("/v1/claims", "claims"), ("/v1/actors/kremlin/claims", "actor-claims")]:
+        forged = encode_cursor(resource, "asc", [date(2023, 1, 1), "a\x00b"])
+        response = await client.get(path, params={"cursor": forged})
+        assert response.status_code == 400
         assert response.json()["errors"][0]["name"] == "cursor"
 
 

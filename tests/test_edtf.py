@@ -26,3 +26,9 @@ def test_bounds_cover_exactly_what_the_value_says(value: str) -> None:
 def test_rejects_what_is_not_edtf(value: str) -> None:
     with pytest.raises(EdtfError):
         edtf_bounds(value)
+
+
+@pytest.mark.parametrize("value", ["0000", "Y170000002", "-0001"])
+def test_years_outside_the_calendar_are_edtf_errors_not_crashes(value: str) -> None:
+    with pytest.raises(EdtfError):
+        edtf_bounds(value)

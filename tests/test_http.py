@@ -88,7 +88,9 @@ async def test_etag_differs_by_query_and_language(client: Client) -> None:
     french = await client.get("/v1/sources?lang=fr")
     assert english.headers["etag"] != french.headers["etag"]
     assert "Accept-Language" in english.headers["vary"]
-    assert (await client.get("/v1/sources?lang=fr", headers={"If-None-Match": english.headers["etag"]})).status_code == 200
+    assert (
+        await client.get("/v1/sources?lang=fr", headers={"If-None-Match": english.headers["etag"]})
+    ).status_code == 200
 
 
 @pytest.mark.usefixtures("loaded")

@@ -76,3 +76,10 @@ async def test_openapi_document_and_docs_page(client: AsyncTestClient[Litestar])
     docs = await client.get("/schema")
     assert docs.status_code == 200
     assert "text/html" in docs.headers["content-type"]
+
+
+async def test_missing_required_parameter_is_named_in_errors(client: AsyncTestClient[Litestar]) -> None:
+    response = await client.get("/v1/search")
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["errors"] == [{"name": "q", "source": "query", "reason": "required"}]

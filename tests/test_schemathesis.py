@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
@@ -70,9 +71,32 @@ def story_database(server_url: str, template_database: str) -> Iterator[str]:
         asyncio.run(drop_database(server_url, name))
 
 
+@dataclass
+class ServedApp:
+    """The app under test, and the event loop its pool lives on (schemathesis runs it in its own thread)."""
+
+    app: Litestar
+    loops: list[asyncio.AbstractEventLoop] = field(default_factory=list)
+
+    async def remember_loop(self, conn: asyncpg.Connection) -> None:
+        self.loops.append(asyncio.get_running_loop())
+
+    def connections_held(self) -> int:
+        pool: asyncpg.Pool | None = getattr(self.app.state, "pool", None)
+        return 0 if pool is None else pool.get_size() - pool.get_idle_size()
+
+    def drop_pool(self) -> None:
+        """Close every connection at once: a leaked one would make the app's shutdown wait forever."""
+        pool: asyncpg.Pool = self.app.state.pool
+        self.loops[-1].call_soon_threadsafe(pool.terminate)
+
+
 @pytest.fixture(scope="module")
-def story_app(story_database: str, tmp_path_factory: pytest.TempPathFactory) -> Litestar:
-    return create_app(Settings(database_url=story_database, data_dir=str(tmp_path_factory.mktemp("data"))))
+def served(story_database: str, tmp_path_factory: pytest.TempPathFactory) -> ServedApp:
+    settings = Settings(database_url=story_database, data_dir=str(tmp_path_factory.mktemp("data")))
+    served = ServedApp(app=create_app(settings))
+    served.app = create_app(settings, pool_init=served.remember_loop)
+    return served
 
 
 def _app_schema() -> dict[str, Any]:
@@ -97,5 +121,13 @@ schema = schemathesis.openapi.from_dict(_app_schema())
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
-def test_api_conforms_to_its_schema(case: schemathesis.Case, story_app: Litestar) -> None:
-    case.call_and_validate(app=story_app, checks=CHECKS)
+def test_api_conforms_to_its_schema(case: schemathesis.Case, served: ServedApp) -> None:
+    case.call_and_validate(app=served.app, checks=CHECKS)
+    # Requests run one at a time: once answered, every pooled connection must be back in the pool.
+    held = served.connections_held()
+    if held:
+        served.drop_pool()
+        pytest.fail(
+            f"{case.method} {case.formatted_path} query={case.query!r} left {held} pooled connection(s) "
+            "acquired after its response (a leak: the pool would run dry)"
+        )

@@ -238,9 +238,7 @@ async def test_weird_strings_are_no_server_error(client: Client) -> None:
 
 
 @pytest.mark.usefixtures("loaded")
-async def test_statements_per_request_do_not_grow_with_page_size(
-    client: Client, query_counter: QueryCounter
-) -> None:
+async def test_statements_per_request_do_not_grow_with_page_size(client: Client, query_counter: QueryCounter) -> None:
     counts = []
     for url in ["/v1/sources?limit=1", "/v1/sources?limit=200", "/v1/sources/src-early", "/v1/sources/nope"]:
         with query_counter.counting() as counted:

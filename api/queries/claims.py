@@ -17,6 +17,7 @@ import asyncpg
 import msgspec
 
 from api.params import resolve_label
+from api.queries import AnyConnection
 from schema.read_claims import (
     ClaimDetail,
     ClaimEvent,
@@ -245,7 +246,7 @@ def claim_item(row: asyncpg.Record, languages: Sequence[str]) -> ClaimItem:
 
 
 async def list_claims(
-    conn: asyncpg.Connection,
+    conn: AnyConnection,
     filters: ClaimFilters,
     *,
     order: str,
@@ -276,12 +277,12 @@ async def list_claims(
     return [claim_item(row, languages) for row in page], next_key
 
 
-async def actor_exists(conn: asyncpg.Connection, actor_id: str) -> bool:
+async def actor_exists(conn: AnyConnection, actor_id: str) -> bool:
     found: bool = await conn.fetchval(ACTOR_EXISTS, actor_id)
     return found
 
 
-async def get_claim(conn: asyncpg.Connection, claim_id: str, languages: Sequence[str]) -> ClaimDetail | None:
+async def get_claim(conn: AnyConnection, claim_id: str, languages: Sequence[str]) -> ClaimDetail | None:
     """One claim with its claimant, relays, events, stances, citations and links both ways; None if unknown."""
     row = await conn.fetchrow(GET_CLAIM, claim_id)
     if row is None:

@@ -12,6 +12,7 @@ from typing import Any
 import asyncpg
 
 from api.params import resolve_label
+from api.queries import AnyConnection
 from api.queries.claims import TSQUERY, actor_summary, claim_summary, claim_summary_json
 from schema.read_common import ActorSummary
 from schema.read_propositions import ActorStances, PropositionDetail, PropositionItem, StanceTaken
@@ -66,7 +67,7 @@ def proposition_item(row: asyncpg.Record, languages: Sequence[str]) -> Propositi
 
 
 async def list_propositions(
-    conn: asyncpg.Connection,
+    conn: AnyConnection,
     *,
     q: str | None,
     order: str,
@@ -103,7 +104,7 @@ def stance_timeline(stances: list[dict[str, Any]], languages: Sequence[str]) -> 
 
 
 async def get_proposition(
-    conn: asyncpg.Connection, proposition_id: str, languages: Sequence[str]
+    conn: AnyConnection, proposition_id: str, languages: Sequence[str]
 ) -> PropositionDetail | None:
     """A proposition with every actor's stances in time order; None if unknown."""
     row = await conn.fetchrow(GET_PROPOSITION, proposition_id)

@@ -9,6 +9,7 @@ from litestar.openapi.spec import Example
 from litestar.params import Parameter
 
 from api.dependencies import PoolDep
+from api.http_cache import LINK_HEADER
 from api.pagination import Order, encode_cursor, next_link
 from api.params import Cursor, Lang, Limit, preferred_languages
 from api.queries import citations as queries
@@ -51,7 +52,7 @@ class CitationController(Controller):
     path = "/v1/citations"
     tags = ["citations"]  # noqa: RUF012  (Litestar reads it as a class attribute)
 
-    @get("/", summary="List citations", responses={400: BAD_REQUEST})
+    @get("/", summary="List citations", responses={400: BAD_REQUEST}, response_headers=[LINK_HEADER])
     async def list_citations(
         self,
         request: Request[Any, Any, Any],

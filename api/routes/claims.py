@@ -13,9 +13,10 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
 from litestar.params import Parameter
 
-from api.dependencies import ConnectionDep
+from api.dependencies import PoolDep
+from api.http_cache import LINK_HEADER
 from api.pagination import DEFAULT_LIMIT, decode_cursor, encode_cursor, invalid_param, next_link
-from api.params import Cursor, DateFrom, DateTo, Limit, OrderParam, date_window, preferred_languages
+from api.params import Cursor, DateFrom, DateTo, Lang, Limit, OrderParam, date_window, preferred_languages
 from api.problems import PROBLEM_JSON, Problem, problem
 from api.queries import claims as queries
 from api.queries.claims import ClaimFilters
@@ -34,11 +35,11 @@ NOT_FOUND = ResponseSpec(data_container=Problem, media_type=PROBLEM_JSON, descri
 
 ActorIds = Annotated[
     list[str] | None,
-    Parameter(description="Claimant actor id; repeat for any of several.", examples=[Example(value="dmitry-peskov")]),
+    Parameter(description="Claimant actor id; repeat for any of several.", examples=[Example(value=["dmitry-peskov"])]),
 ]
 Kinds = Annotated[
     list[ClaimKind] | None,
-    Parameter(description="Claim kind; repeat for any of several.", examples=[Example(value="denial")]),
+    Parameter(description="Claim kind; repeat for any of several.", examples=[Example(value=["denial"])]),
 ]
 PropositionId = Annotated[
     str | None,
@@ -56,7 +57,7 @@ StanceParam = Annotated[
 ]
 EventId = Annotated[
     str | None,
-    Parameter(description="Only claims about this event.", examples=[Example(value="wsj-report")]),
+    Parameter(description="Only claims about this event.", examples=[Example(value="wsj-yelabuga-factory-report")]),
 ]
 RelayId = Annotated[
     str | None,
@@ -94,7 +95,10 @@ Query = Annotated[
     ),
 ]
 ClaimId = Annotated[
-    str, Parameter(description="The claim's id.", examples=[Example(value="peskov-denies-iranian-drones")])
+    str,
+    Parameter(
+        description="The claim's id.", examples=[Example(value="amir-abdollahian-admits-drones-supplied-before-war")]
+    ),
 ]
 ActorId = Annotated[str, Parameter(description="The actor's id.", examples=[Example(value="dmitry-peskov")])]
 
@@ -140,11 +144,11 @@ class ClaimsController(Controller):
     tags = ["claims"]  # noqa: RUF012  (Litestar reads it as a class attribute)
     dependencies = {"claim_filters": Provide(provide_claim_filters, sync_to_thread=False)}  # noqa: RUF012
 
-    @get("/v1/claims", summary="List claims", responses={400: BAD_REQUEST})
+    @get("/v1/claims", summary="List claims", responses={400: BAD_REQUEST}, response_headers=[LINK_HEADER])
     async def list_claims(
         self,
         request: Request[Any, Any, Any],
-        connection: ConnectionDep,
+        pool: PoolDep,
         claim_filters: NamedDependency[ClaimFilters],
         actor: ActorIds = None,
         limit: Limit = DEFAULT_LIMIT,
@@ -155,16 +159,17 @@ class ClaimsController(Controller):
         for value in actor or []:
             no_nul("actor", value)
         filters = replace(claim_filters, claimants=actor)
-        return await _page(request, connection, filters, "claims", limit, cursor, order)
+        return await _page(request, pool, filters, "claims", limit, cursor, order)
 
     @get("/v1/claims/{claim_id:str}", summary="Get a claim", responses={404: NOT_FOUND, 400: BAD_REQUEST})
     async def get_claim(
-        self, request: Request[Any, Any, Any], connection: ConnectionDep, claim_id: ClaimId, lang: ClaimLang = None
+        self, request: Request[Any, Any, Any], pool: PoolDep, claim_id: ClaimId, lang: Lang = None
     ) -> ClaimDetail:
         """A claim with its claimant, reporting chain, citations, events, stances and links in both directions."""
         detail = None
         if SLUG.match(claim_id):
-            detail = await queries.get_claim(connection, claim_id, preferred_languages(request, lang))
+            async with pool.acquire() as conn:
+                detail = await queries.get_claim(conn, claim_id, preferred_languages(request, lang))
         if detail is None:
             raise problem(404, f"No claim has the id {claim_id!r}.")
         return detail
@@ -173,11 +178,12 @@ class ClaimsController(Controller):
         "/v1/actors/{actor_id:str}/claims",
         summary="List an actor's claims",
         responses={404: NOT_FOUND, 400: BAD_REQUEST},
+        response_headers=[LINK_HEADER],
     )
     async def list_actor_claims(
         self,
         request: Request[Any, Any, Any],
-        connection: ConnectionDep,
+        pool: PoolDep,
         actor_id: ActorId,
         claim_filters: NamedDependency[ClaimFilters],
         limit: Limit = DEFAULT_LIMIT,
@@ -188,12 +194,12 @@ class ClaimsController(Controller):
         if not SLUG.match(actor_id):
             raise problem(404, f"No actor has the id {actor_id!r}.")
         filters = replace(claim_filters, claimants=[actor_id])
-        return await _page(request, connection, filters, "actor-claims", limit, cursor, order, actor_id=actor_id)
+        return await _page(request, pool, filters, "actor-claims", limit, cursor, order, actor_id=actor_id)
 
 
 async def _page(
     request: Request[Any, Any, Any],
-    connection: ConnectionDep,
+    pool: PoolDep,
     filters: ClaimFilters,
     resource: str,
     limit: int,
@@ -205,15 +211,17 @@ async def _page(
     after = None
     if cursor is not None:
         earliest, claim_id = decode_cursor(cursor, resource, order, (date, str))
-        if earliest is None or claim_id is None:
+        if earliest is None or claim_id is None or "\x00" in claim_id:
             raise invalid_param("cursor", "not a cursor of this list (use next_cursor as given)")
         after = (earliest, claim_id)
     languages = preferred_languages(request, filters.language)
-    items, next_key = await queries.list_claims(
-        connection, filters, order=order, after=after, limit=limit, languages=languages
-    )
-    # A page with claims proves the actor exists; only an empty one needs asking.
-    if actor_id is not None and not items and not await queries.actor_exists(connection, actor_id):
+    async with pool.acquire() as conn:
+        items, next_key = await queries.list_claims(
+            conn, filters, order=order, after=after, limit=limit, languages=languages
+        )
+        # A page with claims proves the actor exists; only an empty one needs asking.
+        found = bool(items) or actor_id is None or await queries.actor_exists(conn, actor_id)
+    if not found:
         raise problem(404, f"No actor has the id {actor_id!r}.")
     next_cursor = encode_cursor(resource, order, next_key) if next_key else None
     return Response(content=ClaimPage(items=items, next_cursor=next_cursor), headers=next_link(request, next_cursor))

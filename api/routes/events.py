@@ -97,7 +97,7 @@ def parse_window(date_from: str | None, date_to: str | None) -> DateWindow:
 
 
 def text_param(value: str | None) -> str | None:
-    """Free text made safe for PostgreSQL: NUL and unencodable characters become spaces."""
+    """Free text PostgreSQL accepts: NUL (refused in text) becomes a space, lone surrogates a `?`."""
     if value is None:
         return None
     cleaned = value.replace("\x00", " ").encode("utf-8", "replace").decode("utf-8").strip()
@@ -116,10 +116,11 @@ def is_slug(value: str) -> bool:
 
 
 def keyset(resource: str, order: Order, limit: int, cursor: str | None) -> Keyset:
+    """The page to serve; the cursor's (earliest, id) must be one this list could have given."""
     if not cursor:
         return Keyset(order=order, limit=limit)
     day, item_id = decode_cursor(cursor, resource, order, (date, str))
-    if not isinstance(item_id, str) or not is_slug(item_id):
+    if not is_slug(item_id):
         raise invalid_param("cursor", "not a cursor of this list (use next_cursor as given)")
     return Keyset(order=order, limit=limit, after=(day, item_id))
 

@@ -8,7 +8,8 @@ from litestar import Controller, Request, Response, get
 from litestar.openapi.spec import Example
 from litestar.params import Parameter
 
-from api.dependencies import ConnectionDep
+from api.dependencies import PoolDep
+from api.http_cache import LINK_HEADER
 from api.pagination import DEFAULT_LIMIT, Order, decode_cursor, encode_cursor, invalid_param, next_link
 from api.params import Cursor, Lang, Limit, preferred_languages
 from api.problems import problem
@@ -44,11 +45,16 @@ class PropositionsController(Controller):
 
     tags = ["propositions"]  # noqa: RUF012  (Litestar reads it as a class attribute)
 
-    @get("/v1/propositions", summary="List propositions", responses={400: BAD_REQUEST})
+    @get(
+        "/v1/propositions",
+        summary="List propositions",
+        responses={400: BAD_REQUEST},
+        response_headers=[LINK_HEADER],
+    )
     async def list_propositions(
         self,
         request: Request[Any, Any, Any],
-        connection: ConnectionDep,
+        pool: PoolDep,
         q: PropositionQuery = None,
         lang: Lang = None,
         limit: Limit = DEFAULT_LIMIT,
@@ -59,16 +65,17 @@ class PropositionsController(Controller):
         after = None
         if cursor is not None:
             (after,) = decode_cursor(cursor, RESOURCE, order, (str,))
-            if after is None:
+            if after is None or "\x00" in after:
                 raise invalid_param("cursor", "not a cursor of this list (use next_cursor as given)")
-        items, next_key = await queries.list_propositions(
-            connection,
-            q=no_nul("q", q) or None,
-            order=order,
-            after=after,
-            limit=limit,
-            languages=preferred_languages(request, lang),
-        )
+        async with pool.acquire() as conn:
+            items, next_key = await queries.list_propositions(
+                conn,
+                q=no_nul("q", q) or None,
+                order=order,
+                after=after,
+                limit=limit,
+                languages=preferred_languages(request, lang),
+            )
         next_cursor = encode_cursor(RESOURCE, order, [next_key]) if next_key else None
         return Response(
             content=PropositionPage(items=items, next_cursor=next_cursor), headers=next_link(request, next_cursor)
@@ -82,14 +89,15 @@ class PropositionsController(Controller):
     async def get_proposition(
         self,
         request: Request[Any, Any, Any],
-        connection: ConnectionDep,
+        pool: PoolDep,
         proposition_id: PropositionId,
         lang: Lang = None,
     ) -> PropositionDetail:
         """Each actor who took a side, their claims in order with the stance, where they stand now and if they moved."""
         detail = None
         if SLUG.match(proposition_id):
-            detail = await queries.get_proposition(connection, proposition_id, preferred_languages(request, lang))
+            async with pool.acquire() as conn:
+                detail = await queries.get_proposition(conn, proposition_id, preferred_languages(request, lang))
         if detail is None:
             raise problem(404, f"No proposition has the id {proposition_id!r}.")
         return detail

@@ -13,18 +13,23 @@ from litestar.openapi.spec import Example
 from litestar.params import Parameter
 
 from api.dependencies import PoolDep
+from api.http_cache import LINK_HEADER
 from api.pagination import decode_cursor, encode_cursor, invalid_param, next_link
 from api.params import Cursor, DateFrom, DateTo, Lang, Limit, OrderParam, date_window, preferred_languages
 from api.problems import PROBLEM_JSON, Problem, problem
 from api.queries import sources as queries
 from schema.read_sources import SourceDetail, SourcePage
 
+# No generated examples: Litestar would fill them with random values, noise in the committed contract.
 BAD_REQUEST = ResponseSpec(
     data_container=Problem,
     media_type=PROBLEM_JSON,
     description="A parameter is malformed or out of range; `errors` names it.",
+    generate_examples=False,
 )
-NOT_FOUND = ResponseSpec(data_container=Problem, media_type=PROBLEM_JSON, description="No item has this id.")
+NOT_FOUND = ResponseSpec(
+    data_container=Problem, media_type=PROBLEM_JSON, description="No item has this id.", generate_examples=False
+)
 
 _LANGUAGE_TAG = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 
@@ -81,7 +86,7 @@ class SourceController(Controller):
     path = "/v1/sources"
     tags = ["sources"]  # noqa: RUF012  (Litestar reads it as a class attribute)
 
-    @get("/", summary="List sources", responses={400: BAD_REQUEST})
+    @get("/", summary="List sources", responses={400: BAD_REQUEST}, response_headers=[LINK_HEADER])
     async def list_sources(
         self,
         request: Request[Any, Any, Any],
