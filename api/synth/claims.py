@@ -34,7 +34,7 @@ def claims(ctx: Context, chunk: int) -> Lines:
     weights = np.array(CLAIM_KIND_WEIGHTS)
     kinds = rng.choice(len(CLAIM_KINDS), size=n, p=weights / weights.sum()).tolist()
     french = rng.random(n) < 0.6
-    sentence_count = rng.integers(2, 6, size=n).tolist()  # 2 to 5 sentences: 12 to 70 words
+    sentence_count = rng.integers(2, 6, size=n).tolist()  # 2 to 5 sentences: 16 to 60 words
     picks = rng.integers(0, len(pools.sentences[0]), size=(n, 5)).tolist()
     said = rng.random(n).tolist()
     said_lang = rng.integers(0, len(LANGUAGES_SAID), size=n).tolist()

@@ -27,8 +27,8 @@ def events(ctx: Context, chunk: int) -> Lines:
     title_langs = rng.choice(3, size=n, p=[0.5, 0.3, 0.2]).tolist()
     title_a = rng.integers(0, len(pools.halves[0]), size=n).tolist()
     title_b = rng.integers(0, len(pools.halves[0]), size=n).tolist()
-    summary_len = rng.choice(5, size=n, p=[0.2, 0.2, 0.3, 0.2, 0.1]).tolist()  # 0 (none) to 4 sentences
-    summary_picks = rng.integers(0, len(pools.sentences[0]), size=(n, 4)).tolist()
+    summary_len = rng.choice([0, 2, 3, 4, 5], size=n, p=[0.2, 0.25, 0.25, 0.2, 0.1]).tolist()  # sentences
+    summary_picks = rng.integers(0, len(pools.sentences[0]), size=(n, 5)).tolist()
     places = rng.integers(0, spec.places, size=n).tolist()
     has_place = (rng.random(n) < 0.6).tolist()
     tag_count = rng.choice(4, size=n, p=[0.3, 0.35, 0.25, 0.1]).tolist()
@@ -50,7 +50,7 @@ def events(ctx: Context, chunk: int) -> Lines:
         when, earliest, latest = cal.edtf(codes[k], day_list[k], extra[k])
         langs = TITLE_LANGS[title_langs[k]]
         title = {LANGS[lang]: pools.title(lang, title_a[k], title_b[k]) for lang in langs}
-        picks = summary_picks[k][: summary_len[k] + 1] if summary_len[k] else []
+        picks = summary_picks[k][: summary_len[k]]
         summary = {LANGS[lang]: pools.text(lang, picks) for lang in langs} if picks else {}
         place = place_id(places[k]) if has_place[k] else NULL
         tags = text_array(sorted({TAGS[t] for t in tag_picks[k][: tag_count[k]]}))

@@ -78,8 +78,7 @@ async def _produce(
                 if blob:
                     await _copy(conn, table, _blocks(blob), report, blob.count(b"\n"))
 
-    tasks = [asyncio.create_task(lane(conn, queue)) for conn, queue in zip(lanes, queues, strict=True)]
-    try:
+    async def feed() -> None:
         pending: collections.deque[asyncio.Future[dict[str, bytes]]] = collections.deque()
         sent = 0
 
@@ -91,20 +90,31 @@ async def _produce(
             await queues[sent % len(queues)].put(chunk)
             sent += 1
 
-        for index in producer.chunks(spec):
-            pending.append(loop.run_in_executor(executor, make_chunk, producer.name, index))
-            if len(pending) >= PREFETCH:
+        try:
+            for index in producer.chunks(spec):
+                pending.append(loop.run_in_executor(executor, make_chunk, producer.name, index))
+                if len(pending) >= PREFETCH:
+                    await dispatch()
+            while pending:
                 await dispatch()
-        while pending:
-            await dispatch()
+        finally:
+            for future in pending:
+                future.cancel()
         for queue in queues:
             await queue.put(None)
-        await asyncio.gather(*tasks)
+
+    try:
+        # A failing COPY cancels the rest (a lane that stopped reading would otherwise block the feed).
+        async with asyncio.TaskGroup() as group:
+            group.create_task(feed())
+            for conn, queue in zip(lanes, queues, strict=True):
+                group.create_task(lane(conn, queue))
     finally:
-        for task in tasks:
-            task.cancel()
         for conn in lanes:
-            await conn.close()
+            try:
+                await conn.close(timeout=10)
+            except Exception:  # a COPY cut short: no goodbye needed
+                conn.terminate()
 
 
 async def _spooled(spools: Sequence[IO[bytes]]) -> AsyncIterator[bytes]:
@@ -140,6 +150,13 @@ def _executor(spec: SynthSpec, workers: int, changes: bool) -> Executor:
     return ProcessPoolExecutor(
         max_workers=workers, mp_context=get_context("spawn"), initializer=init_worker, initargs=(spec, changes)
     )
+
+
+def _first(error: BaseException) -> BaseException:
+    """The first real error inside (nested) exception groups: what the caller should see."""
+    while isinstance(error, BaseExceptionGroup):
+        error = error.exceptions[0]
+    return error
 
 
 def _count_lines(spool: IO[bytes]) -> int:
@@ -271,9 +288,12 @@ async def _load(
     try:
         started = time.perf_counter()
         with _executor(spec, workers, changes) as executor:
-            await asyncio.gather(
-                *(_produce(p, spec, url, executor, report, spools.get(p.name), settings) for p in PRODUCERS)
-            )
+            try:
+                async with asyncio.TaskGroup() as group:
+                    for p in PRODUCERS:
+                        group.create_task(_produce(p, spec, url, executor, report, spools.get(p.name), settings))
+            except BaseExceptionGroup as group_error:
+                raise _first(group_error) from None
         report.phase("copy", time.perf_counter() - started)
         echo(f"rows copied in {time.perf_counter() - started:.1f}s")
         if changes:

@@ -27,6 +27,8 @@ class SynthSpec:
     claims: int = 3_000_000
     actors: int = 20_000
     seed: int = 1
+    chunk: int = CHUNK
+    """Rows per chunk (tests make it small to exercise many chunks)."""
 
     def __post_init__(self) -> None:
         if self.actors < 50:
@@ -57,11 +59,11 @@ class SynthSpec:
 
     def chunks(self, rows: int) -> range:
         """Indices of the chunks of a table of `rows` rows."""
-        return range((rows + CHUNK - 1) // CHUNK)
+        return range((rows + self.chunk - 1) // self.chunk)
 
     def chunk_rows(self, rows: int, chunk: int) -> range:
         """Row indices of chunk `chunk` of a table of `rows` rows."""
-        return range(chunk * CHUNK, min(rows, (chunk + 1) * CHUNK))
+        return range(chunk * self.chunk, min(rows, (chunk + 1) * self.chunk))
 
     def rng(self, stream: str, chunk: int = 0) -> np.random.Generator:
         """The random generator of one chunk of one stream (a table or a shared pool)."""

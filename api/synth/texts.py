@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from api.synth.spec import SynthSpec
 
 SENTENCES = 8192
-"""Sentences per pool: 6 to 14 words, capitalised, ending with a full stop."""
+"""Sentences per pool: 8 to 12 words, capitalised, ending with a full stop; a text is 2 to 5 of them."""
 HALVES = 4096
 """Title halves per pool: 4 to 7 words; a title is two of them (8 to 14 words)."""
 LANGUAGES = ("fr", "en")
@@ -35,7 +35,7 @@ class TextPools:
         self.sentences: tuple[list[str], list[str]] = ([], [])
         self.halves: tuple[list[str], list[str]] = ([], [])
         self.title_starts: tuple[list[str], list[str]] = ([], [])
-        for count, low, high, target in ((SENTENCES, 6, 15, self.sentences), (HALVES, 4, 8, self.halves)):
+        for count, low, high, target in ((SENTENCES, 8, 13, self.sentences), (HALVES, 4, 8, self.halves)):
             lengths = rng.integers(low, high, size=count)
             picks = rng.choice(len(WORDS), size=int(lengths.sum()), p=weights).tolist()
             at = 0
