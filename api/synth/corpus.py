@@ -67,7 +67,12 @@ async def corpus_status(url: str, spec: SynthSpec) -> Status:
 
 
 async def ensure_corpus(
-    url: str, spec: SynthSpec, *, echo: Callable[[str], None] = lambda line: None, **options: object
+    url: str,
+    spec: SynthSpec,
+    *,
+    workers: int = 2,
+    jobs: int = 2,
+    echo: Callable[[str], None] = lambda line: None,
 ) -> Report | None:
     """Reuse the database when it holds the corpus of `spec` (None), else build it and return its Report.
 
@@ -77,4 +82,4 @@ async def ensure_corpus(
     if status == "match":
         echo("the database already holds this corpus: reused")
         return None
-    return await synthesize(url, spec, truncate=status == "other", echo=echo, **options)  # type: ignore[arg-type]
+    return await synthesize(url, spec, truncate=status == "other", workers=workers, jobs=jobs, echo=echo)
