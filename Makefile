@@ -16,10 +16,10 @@ $(BIN)/python:
 # Reinstall only when pyproject.toml changed since the last install.
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[test,dev,bench]'
 	@touch $@
 
-install: $(STAMP) ## Create .venv and install the project with its test and dev extras
+install: $(STAMP) ## Create .venv and install the project with its test, dev and bench extras
 
 run: $(STAMP) ## Serve the API on HOST:PORT (default 127.0.0.1:8000), embedded PostgreSQL unless DATABASE_URL
 	$(BIN)/timeline run
@@ -39,5 +39,5 @@ format: $(STAMP) ## Apply ruff's fixes and formatting
 openapi: $(STAMP) ## Write schema/openapi.json from the app
 	$(BIN)/timeline openapi --output schema/openapi.json
 
-bench: ## Load benchmark (arrives with the benchmark issue)
+bench: $(STAMP) ## Load benchmark (arrives with the benchmark issue; `timeline synth` builds its corpus)
 	@echo "bench: the benchmark arrives with the benchmark issue; nothing to run yet."

@@ -1,0 +1,309 @@
+"""Fill a migrated database with the synthetic corpus through COPY, and time every table.
+
+1. Drop the secondary indexes, unique and foreign keys (`schema_ops`), journaling how to restore them.
+2. Producers make chunks in worker processes; each producer's chunks go round-robin to its
+   connections ("lanes"), which COPY every table of a chunk in turn. Producers and lanes run
+   concurrently, so both cores work: the generated tsvector columns make PostgreSQL, not
+   Python, the slow side.
+3. Recreate the indexes (largest first, on parallel connections), ANALYZE, add back the
+   unique and foreign keys (each checked in one pass), enable the trigger.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import tempfile
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from multiprocessing import get_context
+from typing import IO, Any
+
+import asyncpg
+
+from api.synth import schema_ops
+from api.synth.generate import COLUMNS, PRODUCERS, TABLES, Producer, init_worker, make_chunk
+from api.synth.report import Report
+from api.synth.spec import SynthSpec
+
+PREFETCH = 3
+"""Chunks a producer has in the making at a time."""
+LANES = {"events": 1, "claims": 2}
+"""Connections COPYing a producer's chunks (1 when not listed)."""
+OPTIONAL_TABLES = ("changes", "revisions", "tombstones")
+"""Tables of later migrations that describe the story's rows: emptied with it when present."""
+
+
+class SynthError(Exception):
+    """The database cannot take the corpus (not migrated, or holding data without --truncate)."""
+
+
+async def _connect(url: str, settings: dict[str, str]) -> asyncpg.Connection:
+    conn: asyncpg.Connection = await asyncpg.connect(url)
+    for name, value in settings.items():
+        await conn.execute("SELECT set_config($1, $2, false)", name, value)
+    return conn
+
+
+async def _blocks(blob: bytes, size: int = 1 << 20) -> AsyncIterator[bytes]:
+    view = memoryview(blob)
+    for at in range(0, len(view), size):
+        yield bytes(view[at : at + size])
+
+
+async def _copy(conn: asyncpg.Connection, table: str, source: Any, report: Report, rows: int) -> None:
+    started = time.perf_counter()
+    await conn.copy_to_table(table, source=source, columns=list(COLUMNS[table]), format="text")
+    report.add_copy(table, rows, time.perf_counter() - started)
+
+
+async def _produce(
+    producer: Producer,
+    spec: SynthSpec,
+    url: str,
+    executor: Executor,
+    report: Report,
+    spool: IO[bytes] | None,
+    settings: dict[str, str],
+) -> None:
+    loop = asyncio.get_running_loop()
+    lanes = [await _connect(url, settings) for _ in range(LANES.get(producer.name, 1))]
+    queues: list[asyncio.Queue[dict[str, bytes] | None]] = [asyncio.Queue(maxsize=2) for _ in lanes]
+
+    async def lane(conn: asyncpg.Connection, queue: asyncio.Queue[dict[str, bytes] | None]) -> None:
+        while (chunk := await queue.get()) is not None:
+            for table in producer.tables:
+                blob = chunk.get(table)
+                if blob:
+                    await _copy(conn, table, _blocks(blob), report, blob.count(b"\n"))
+
+    async def feed() -> None:
+        pending: collections.deque[asyncio.Future[dict[str, bytes]]] = collections.deque()
+        sent = 0
+
+        async def dispatch() -> None:
+            nonlocal sent
+            chunk = await pending.popleft()
+            if spool is not None and "changes" in chunk:
+                spool.write(chunk["changes"])
+            await queues[sent % len(queues)].put(chunk)
+            sent += 1
+
+        try:
+            for index in producer.chunks(spec):
+                pending.append(loop.run_in_executor(executor, make_chunk, producer.name, index))
+                if len(pending) >= PREFETCH:
+                    await dispatch()
+            while pending:
+                await dispatch()
+        finally:
+            for future in pending:
+                future.cancel()
+        for queue in queues:
+            await queue.put(None)
+
+    try:
+        # A failing COPY cancels the rest (a lane that stopped reading would otherwise block the feed).
+        async with asyncio.TaskGroup() as group:
+            group.create_task(feed())
+            for conn, queue in zip(lanes, queues, strict=True):
+                group.create_task(lane(conn, queue))
+    finally:
+        for conn in lanes:
+            try:
+                await conn.close(timeout=10)
+            except Exception:  # a COPY cut short: no goodbye needed
+                conn.terminate()
+
+
+async def _spooled(spools: Sequence[IO[bytes]]) -> AsyncIterator[bytes]:
+    for spool in spools:
+        spool.seek(0)
+        while block := spool.read(1 << 20):
+            yield block
+
+
+async def _run_all(
+    url: str, statements: list[tuple[str, str, str]], jobs: int, settings: dict[str, str], report: Report, kind: str
+) -> None:
+    """Run (table, name, sql) statements on `jobs` connections, in the order given."""
+    queue: collections.deque[tuple[str, str, str]] = collections.deque(statements)
+
+    async def worker() -> None:
+        conn = await _connect(url, settings)
+        try:
+            while queue:
+                table, name, sql = queue.popleft()
+                started = time.perf_counter()
+                await conn.execute(sql)
+                report.add_step(kind, table, name, time.perf_counter() - started)
+        finally:
+            await conn.close()
+
+    await asyncio.gather(*(worker() for _ in range(max(1, min(jobs, len(statements))))))
+
+
+def _executor(spec: SynthSpec, workers: int, changes: bool) -> Executor:
+    if workers <= 0:
+        return ThreadPoolExecutor(max_workers=1, initializer=init_worker, initargs=(spec, changes))
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=get_context("spawn"), initializer=init_worker, initargs=(spec, changes)
+    )
+
+
+def _first(error: BaseException) -> BaseException:
+    """The first real error inside (nested) exception groups: what the caller should see."""
+    while isinstance(error, BaseExceptionGroup):
+        error = error.exceptions[0]
+    return error
+
+
+def _count_lines(spool: IO[bytes]) -> int:
+    spool.seek(0)
+    lines = 0
+    while block := spool.read(1 << 20):
+        lines += block.count(b"\n")
+    return lines
+
+
+async def _count_rows(conn: asyncpg.Connection, tables: list[str]) -> int:
+    return sum([await conn.fetchval(f"SELECT count(*) FROM (SELECT 1 FROM {t} LIMIT 1) AS x") for t in tables])
+
+
+async def _table_sizes(conn: asyncpg.Connection, tables: list[str]) -> dict[str, int]:
+    rows = await conn.fetch("SELECT t, pg_table_size(t::regclass) AS size FROM unnest($1::text[]) AS t", tables)
+    return {r["t"]: r["size"] for r in rows}
+
+
+async def _rebuild(
+    conn: asyncpg.Connection,
+    url: str,
+    restore: schema_ops.Restore,
+    tables: list[str],
+    report: Report,
+    jobs: int,
+    maintenance_work_mem: str,
+    echo: Callable[[str], None],
+) -> None:
+    """Put back every index, key and trigger `restore` lists; ANALYZE the tables on the way."""
+    settings = {
+        "maintenance_work_mem": maintenance_work_mem,
+        "max_parallel_maintenance_workers": "1" if jobs > 1 else "2",
+        "synchronous_commit": "off",
+    }
+    sizes = await _table_sizes(conn, tables)
+    # Longest first, so the last ones to finish are short: GIN indexes cost about 3x a B-tree.
+    indexes = sorted(restore.indexes, key=lambda i: -sizes.get(i[0], 0) * (3 if " USING gin " in i[2] else 1))
+    started = time.perf_counter()
+    await _run_all(url, indexes, jobs, settings, report, "index")
+    report.phase("indexes", time.perf_counter() - started)
+    echo(f"indexes rebuilt in {time.perf_counter() - started:.1f}s")
+    started = time.perf_counter()
+    analyze = sorted(((t, t, f"ANALYZE {t}") for t in tables), key=lambda s: -sizes.get(s[0], 0))
+    await _run_all(url, analyze, jobs, settings, report, "analyze")
+    report.phase("analyze", time.perf_counter() - started)
+    started = time.perf_counter()
+    unique = [c for c in restore.constraints if " UNIQUE " in c[2] or " PRIMARY KEY " in c[2]]
+    foreign = [c for c in restore.constraints if c not in unique]
+    await _run_all(url, unique, jobs, settings, report, "key")
+    await _run_all(url, foreign, jobs, settings, report, "key")
+    for sql in restore.triggers:
+        await conn.execute(sql)
+    await schema_ops.finish_restore(conn)
+    report.phase("keys", time.perf_counter() - started)
+    echo(f"unique and foreign keys checked and restored in {time.perf_counter() - started:.1f}s")
+
+
+async def synthesize(
+    url: str,
+    spec: SynthSpec,
+    *,
+    truncate: bool = False,
+    workers: int = 2,
+    jobs: int = 2,
+    maintenance_work_mem: str = "1GB",
+    echo: Callable[[str], None] = lambda line: None,
+) -> Report:
+    """Fill the migrated database at `url` with the corpus of `spec`; return the timings.
+
+    The database must hold no story (actors, events, claims…) unless `truncate`, which empties those tables (and
+    the changes feed, revisions and tombstones when the writes migration made them) first. `workers`: processes
+    generating rows (0: a thread of this process); `jobs`: connections rebuilding indexes and keys.
+    """
+    report = Report(spec)
+    begun = time.perf_counter()
+    conn = await asyncpg.connect(url)
+    try:
+        if await conn.fetchval("SELECT to_regclass('public.claims')") is None:
+            raise SynthError("the database is not migrated: run `timeline migrate` first")
+        present = [t for t in OPTIONAL_TABLES if await conn.fetchval("SELECT to_regclass($1)", f"public.{t}")]
+        emptied = [*TABLES, "dataset_items", *present]
+        if truncate:
+            await conn.execute(f"TRUNCATE {', '.join(emptied)} RESTART IDENTITY")
+        pending = await schema_ops.pending_restore(conn)
+        if pending:
+            echo(f"an interrupted load left {len(pending)} index/key statements to run: running them first")
+            for sql in pending:
+                await conn.execute(sql)
+            await schema_ops.finish_restore(conn)
+        if not truncate and await _count_rows(conn, emptied) > 0:
+            raise SynthError("the database already holds data: pass --truncate to replace it")
+        changes = "changes" in present
+        tables = [*TABLES, *(["changes"] if changes else [])]
+        started = time.perf_counter()
+        restore = await schema_ops.drop(conn, tables)
+        report.phase("drop", time.perf_counter() - started)
+        echo(
+            f"dropped {len(restore.indexes)} indexes, {len(restore.constraints)} unique/foreign keys, "
+            f"{len(restore.triggers)} trigger(s); loading with {workers} generator process(es)"
+        )
+        loaded = False
+        try:
+            await _load(conn, url, spec, report, workers, changes, echo)
+            loaded = True
+        finally:
+            if not loaded:  # leave the tables empty, as they were, so that the keys can come back
+                await conn.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY")
+            await _rebuild(conn, url, restore, tables, report, jobs, maintenance_work_mem, echo)
+    finally:
+        await conn.close()
+    report.phase("total", time.perf_counter() - begun)
+    return report
+
+
+async def _load(
+    conn: asyncpg.Connection,
+    url: str,
+    spec: SynthSpec,
+    report: Report,
+    workers: int,
+    changes: bool,
+    echo: Callable[[str], None],
+) -> None:
+    settings = {"synchronous_commit": "off"}
+    spools: dict[str, IO[bytes]] = {}
+    if changes:
+        spools = {p.name: tempfile.TemporaryFile() for p in PRODUCERS}  # noqa: SIM115 (closed below)
+    try:
+        started = time.perf_counter()
+        with _executor(spec, workers, changes) as executor:
+            try:
+                async with asyncio.TaskGroup() as group:
+                    for p in PRODUCERS:
+                        group.create_task(_produce(p, spec, url, executor, report, spools.get(p.name), settings))
+            except BaseExceptionGroup as group_error:
+                raise _first(group_error) from None
+        report.phase("copy", time.perf_counter() - started)
+        echo(f"rows copied in {time.perf_counter() - started:.1f}s")
+        if changes:
+            started = time.perf_counter()
+            rows = sum(_count_lines(spool) for spool in spools.values())
+            ordered = [spools[p.name] for p in PRODUCERS]
+            await conn.execute("SET synchronous_commit = off")
+            await _copy(conn, "changes", _spooled(ordered), report, rows)
+            report.phase("changes", time.perf_counter() - started)
+            echo(f"changes feed history: {rows} rows in {time.perf_counter() - started:.1f}s")
+    finally:
+        for spool in spools.values():
+            spool.close()

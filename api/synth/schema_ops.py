@@ -1,0 +1,118 @@
+"""Drop the secondary indexes, unique and foreign keys of the tables synth fills, and put them back exactly.
+
+What is dropped is read from the catalog first (`pg_indexes`, `pg_constraint`), so what comes
+back is what the migrations made, whatever migration made it. Primary keys stay: ids are
+loaded in ascending order, so keeping them costs little, and foreign keys are checked once,
+by `ALTER TABLE … ADD CONSTRAINT`, instead of row by row. The citations trigger that copies
+a source's language is disabled meanwhile (synth writes that language itself) and enabled
+again.
+
+The statements that restore everything are written to `synth_restore` before anything is
+dropped, in the same transaction: a load killed halfway leaves them there, and the next
+`timeline synth` runs them first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import asyncpg
+
+JOURNAL = "synth_restore"
+TRIGGERS = (("citations", "citations_source_language"),)
+
+_INDEXES = """
+SELECT i.tablename, i.indexname, i.indexdef
+FROM pg_indexes AS i
+WHERE i.schemaname = 'public' AND i.tablename = ANY($1::text[])
+  AND NOT EXISTS (
+      SELECT 1 FROM pg_constraint AS c
+      WHERE c.conindid = (quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))::regclass)
+ORDER BY i.tablename, i.indexname
+"""
+_CONSTRAINTS = """
+SELECT c.conrelid::regclass::text AS tablename, c.conname, c.contype, pg_get_constraintdef(c.oid) AS definition
+FROM pg_constraint AS c
+WHERE c.connamespace = 'public'::regnamespace AND c.contype IN ('u', 'f')
+  AND (c.conrelid::regclass::text = ANY($1::text[]) OR c.confrelid::regclass::text = ANY($1::text[]))
+ORDER BY c.contype DESC, c.conrelid::regclass::text, c.conname
+"""
+
+
+@dataclass
+class Restore:
+    """How to put back what `drop` removed, in the order to run it."""
+
+    indexes: list[tuple[str, str, str]] = field(default_factory=list)
+    """(table, index, CREATE INDEX …) of the secondary indexes."""
+    constraints: list[tuple[str, str, str]] = field(default_factory=list)
+    """(table, constraint, ALTER TABLE … ADD CONSTRAINT …): unique keys first, then foreign keys."""
+    triggers: list[str] = field(default_factory=list)
+    """ALTER TABLE … ENABLE TRIGGER …"""
+
+    def statements(self) -> list[str]:
+        return [d for _, _, d in self.indexes] + [d for _, _, d in self.constraints] + self.triggers
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+async def pending_restore(conn: asyncpg.Connection) -> list[str]:
+    """Statements a previous, interrupted load left to run (none when it finished)."""
+    if await conn.fetchval("SELECT to_regclass($1)", JOURNAL) is None:
+        return []
+    return [r["statement"] for r in await conn.fetch(f"SELECT statement FROM {JOURNAL} ORDER BY position")]
+
+
+async def finish_restore(conn: asyncpg.Connection) -> None:
+    await conn.execute(f"DROP TABLE IF EXISTS {JOURNAL}")
+
+
+async def drop(conn: asyncpg.Connection, tables: list[str]) -> Restore:
+    """Journal, then drop, the secondary indexes, unique and foreign keys touching `tables`; one transaction."""
+    restore = Restore()
+    async with conn.transaction():
+        for row in await conn.fetch(_INDEXES, tables):
+            restore.indexes.append((row["tablename"], row["indexname"], row["indexdef"]))
+        for row in await conn.fetch(_CONSTRAINTS, tables):
+            table, name = row["tablename"], row["conname"]
+            restore.constraints.append(
+                (table, name, f"ALTER TABLE {table} ADD CONSTRAINT {_ident(name)} {row['definition']}")
+            )
+        present = [
+            (t, g)
+            for t, g in TRIGGERS
+            if t in tables
+            and await conn.fetchval(
+                "SELECT tgenabled <> 'D' FROM pg_trigger WHERE tgrelid = $1::regclass AND tgname = $2", t, g
+            )
+        ]
+        restore.triggers = [f"ALTER TABLE {t} ENABLE TRIGGER {_ident(g)}" for t, g in present]
+        await conn.execute(f"CREATE TABLE {JOURNAL} (position integer PRIMARY KEY, statement text NOT NULL)")
+        await conn.executemany(
+            f"INSERT INTO {JOURNAL} (position, statement) VALUES ($1, $2)", list(enumerate(restore.statements()))
+        )
+        # Foreign keys first (they depend on the unique indexes), then unique keys, then plain indexes.
+        for table, name, _ in reversed(restore.constraints):
+            await conn.execute(f"ALTER TABLE {table} DROP CONSTRAINT {_ident(name)}")
+        for _, name, _ in restore.indexes:
+            await conn.execute(f"DROP INDEX {_ident(name)}")
+        for t, g in present:
+            await conn.execute(f"ALTER TABLE {t} DISABLE TRIGGER {_ident(g)}")
+    return restore
+
+
+async def catalog(conn: asyncpg.Connection) -> list[tuple[str, ...]]:
+    """Every index and constraint of the public schema, with its definition: to compare before and after."""
+    indexes = await conn.fetch(
+        "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1, 2"
+    )
+    constraints = await conn.fetch(
+        "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), convalidated::text FROM pg_constraint"
+        " WHERE connamespace = 'public'::regnamespace ORDER BY 1, 2"
+    )
+    triggers = await conn.fetch(
+        "SELECT tgrelid::regclass::text, tgname, tgenabled::text FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1, 2"
+    )
+    return [tuple(r) for r in [*indexes, *constraints, *triggers]]
