@@ -1,20 +1,20 @@
 """Dependencies handlers receive by parameter name.
 
-A handler declares ``connection: ConnectionDep`` (one pooled connection held for the request) or ``pool: PoolDep``
-(to acquire connections itself). Litestar 2.23+ wants injected parameters marked with ``NamedDependency``.
+A handler declares ``pool: PoolDep`` and acquires its connection itself (``async with pool.acquire()``). There is
+deliberately no per-request connection dependency: Litestar skips a generator dependency's cleanup when a later
+dependency or parameter check raises, which left connections checked out and hung the pool's shutdown. Litestar
+2.23+ wants injected parameters marked with ``NamedDependency``.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import TypeAlias, cast
+from typing import TypeAlias
 
 import asyncpg
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 
 PoolDep: TypeAlias = NamedDependency[asyncpg.Pool]
-ConnectionDep: TypeAlias = NamedDependency[asyncpg.Connection]
 
 
 def provide_pool(state: State) -> asyncpg.Pool:
@@ -23,17 +23,6 @@ def provide_pool(state: State) -> asyncpg.Pool:
     return pool
 
 
-async def provide_connection(state: State) -> AsyncIterator[asyncpg.Connection]:
-    """A connection from the pool, held for the duration of the request.
-
-    It is a pool proxy, which forwards every ``Connection`` method: typed as ``Connection`` so query functions
-    taking ``asyncpg.Connection`` accept it.
-    """
-    async with state.pool.acquire() as conn:
-        yield cast(asyncpg.Connection, conn)
-
-
 DEPENDENCIES = {
     "pool": Provide(provide_pool, sync_to_thread=False),
-    "connection": Provide(provide_connection),
 }

@@ -66,12 +66,24 @@ LINK_HEADER = ResponseHeader(
 
 
 def cors_config(origins: Sequence[str]) -> CORSConfig:
-    """GET from any origin by default; only from `origins` when given (``CORS_ORIGINS``)."""
+    """Any origin by default; only `origins` when given (``CORS_ORIGINS``).
+
+    Writes are allowed cross-origin too: they authenticate with a bearer token the page must hold, never with
+    ambient credentials such as cookies, so a foreign page cannot write on a visitor's behalf.
+    """
     return CORSConfig(
         allow_origins=list(origins) or ["*"],
-        allow_methods=["GET", "HEAD", "OPTIONS"],
-        allow_headers=["Accept", "Accept-Language", "If-None-Match", "Content-Type"],
-        expose_headers=CORS_EXPOSED_HEADERS,
+        allow_methods=["GET", "HEAD", "OPTIONS", "POST", "PATCH", "DELETE"],
+        allow_headers=[
+            "Accept",
+            "Accept-Language",
+            "If-None-Match",
+            "If-Match",
+            "Content-Type",
+            "Authorization",
+            "Idempotency-Key",
+        ],
+        expose_headers=[*CORS_EXPOSED_HEADERS, "Location"],
         max_age=600,
     )
 

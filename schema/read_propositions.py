@@ -54,6 +54,20 @@ class ActorStances(msgspec.Struct, frozen=True, kw_only=True):
     """True when the actor has taken both sides."""
 
 
+class CountryStances(msgspec.Struct, frozen=True, kw_only=True):
+    """Every side taken by the actors of one country (a state, its ministers, its agencies), oldest first."""
+
+    country: str
+    """ISO 3166-1 alpha-2 code of the claimants."""
+    actors: list[str]
+    """Ids of the claimants from that country, in the order they first took a side."""
+    stances: list[StanceTaken]
+    current_stance: str
+    """The stance of the country's latest claim on it."""
+    changed_position: bool
+    """True when voices of that country have taken both sides (Iran denying, then its foreign minister admitting)."""
+
+
 class PropositionDetail(msgspec.Struct, frozen=True, kw_only=True):
     """A proposition's stance timeline: each actor who took a side, their claims in order, and where they stand."""
 
@@ -70,3 +84,5 @@ class PropositionDetail(msgspec.Struct, frozen=True, kw_only=True):
     """Actors whose current stance opposes it, in the order they first took a side."""
     actors: list[ActorStances]
     """Every actor who took a side, in the order they first did (ties by claim id)."""
+    countries: list[CountryStances]
+    """The same stances grouped by the claimants' country (claimants with no country left out)."""

@@ -109,8 +109,11 @@ def test_every_v1_operation_documents_its_problems_and_body(spec: dict[str, Any]
     for path, method, operation in _operations(spec):
         responses = operation["responses"]
         name = f"{method.upper()} {path}"
-        if "application/json" not in responses.get("200", {}).get("content", {}):
-            wrong.append(f"{name}: no JSON 200 body")
+        success = {"post": "201", "delete": "204"}.get(method, "200")
+        if success not in responses:
+            wrong.append(f"{name}: no {success} response")
+        elif success != "204" and "application/json" not in responses[success].get("content", {}):
+            wrong.append(f"{name}: no JSON {success} body")
         if operation.get("parameters") and not _is_problem(responses.get("400", {})):
             wrong.append(f"{name}: no 400 problem response")
         if "{" in path and not _is_problem(responses.get("404", {})):
@@ -139,6 +142,7 @@ def test_every_v1_answer_documents_its_cache_headers(spec: dict[str, Any]) -> No
     missing = [
         f"{method.upper()} {path}: {header}"
         for path, method, operation in _operations(spec)
+        if method == "get"
         for header in ("ETag", "Cache-Control")
         if header not in operation["responses"].get("200", {}).get("headers", {})
     ]

@@ -48,8 +48,19 @@ def _is_list(operation: dict[str, Any]) -> bool:
     return {"items", "next_cursor"} <= set(properties)
 
 
+# Walked elsewhere: the changes feed never ends (its next_cursor is where to poll next, tests/test_writes.py and
+# tests/test_write_concurrency.py), and a resource's history holds one revision per write (tests/test_writes.py).
+_WALKED_ELSEWHERE = ("/v1/changes",)
+
+
+def _walked_here(path: str) -> bool:
+    return path not in _WALKED_ELSEWHERE and not path.endswith("/history")
+
+
 LISTS = sorted(
-    path for path, item in SPEC["paths"].items() if path.startswith("/v1/") and "get" in item and _is_list(item["get"])
+    path
+    for path, item in SPEC["paths"].items()
+    if path.startswith("/v1/") and "get" in item and _is_list(item["get"]) and _walked_here(path)
 )
 
 

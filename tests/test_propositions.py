@@ -191,3 +191,20 @@ async def test_the_story_shows_who_changed_position(client: Client, pool: asyncp
         assert entry["changed_position"] is True
         assert {s["stance"] for s in entry["stances"]} == {"supports", "opposes"}
         assert entry["current_stance"] == entry["stances"][-1]["stance"]
+
+
+async def test_the_story_shows_iran_changing_position_through_its_foreign_minister(
+    client: Client, pool: asyncpg.Pool
+) -> None:
+    async with pool.acquire() as conn:
+        await load_dataset_file(conn, STORY)
+    body = (await client.get("/v1/propositions/iran-has-delivered-drones-to-russia")).json()
+    iran = next(c for c in body["countries"] if c["country"] == "IR")
+    assert iran["changed_position"] is True
+    assert iran["stances"][0]["stance"] == "opposes"
+    assert iran["current_stance"] == "supports"
+    assert "hossein-amir-abdollahian" in iran["actors"]
+    # Each voice alone never changed its mind: the change only shows when they are read as one country.
+    assert not any(a["changed_position"] for a in body["actors"] if a["actor"]["id"] in iran["actors"])
+    earliest = [s["claim"]["earliest"] for s in iran["stances"]]
+    assert earliest == sorted(earliest)

@@ -36,6 +36,6 @@ async def test_the_peskov_query_lists_his_drone_statements_in_order(database_url
     finally:
         await conn.close()
     assert claimants == {"dmitry-peskov"}
-    assert [r["said"] for r in rows][0] == "2022-10"
+    assert rows[0]["said"] == "2022-10"
     assert any("propre programme de développement de drones" in r["words"] for r in rows)
     assert [r["kind"] for r in rows].count("denial") == 2

@@ -15,7 +15,7 @@ from api.params import resolve_label
 from api.queries import AnyConnection
 from api.queries.claims import TSQUERY, actor_summary, claim_summary, claim_summary_json
 from schema.read_common import ActorSummary
-from schema.read_propositions import ActorStances, PropositionDetail, PropositionItem, StanceTaken
+from schema.read_propositions import ActorStances, CountryStances, PropositionDetail, PropositionItem, StanceTaken
 
 # $1 full-text query, $2 cursor id, $3 limit.
 _LIST_PROPOSITIONS = f"""
@@ -45,7 +45,8 @@ LIST_PROPOSITIONS_DESC = _LIST_PROPOSITIONS.format(after="<", direction="DESC")
 
 GET_PROPOSITION = f"""
 SELECT p.id, p.text,
-    (SELECT coalesce(jsonb_agg(jsonb_build_object('stance', s.stance, 'claim', {claim_summary_json("c", "a")})
+    (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                'stance', s.stance, 'country', a.country, 'claim', {claim_summary_json("c", "a")})
                                ORDER BY c.earliest, c.id), '[]')
        FROM claim_stances AS s JOIN claims AS c ON c.id = s.claim_id JOIN actors AS a ON a.id = c.claimant_id
       WHERE s.proposition_id = p.id) AS stances
@@ -103,6 +104,29 @@ def stance_timeline(stances: list[dict[str, Any]], languages: Sequence[str]) -> 
     ]
 
 
+def country_timeline(stances: list[dict[str, Any]], languages: Sequence[str]) -> list[CountryStances]:
+    """Group stances by the claimants' country, countries in the order they first took a side.
+
+    One government speaks through several actors (the state, its ministers, its agencies): grouping them shows a
+    country changing position even when a different voice said each thing.
+    """
+    by_country: dict[str, list[tuple[str, StanceTaken]]] = {}
+    for entry in stances:
+        if entry.get("country"):
+            taken = StanceTaken(claim=claim_summary(entry["claim"], languages), stance=entry["stance"])
+            by_country.setdefault(entry["country"], []).append((entry["claim"]["claimant"]["id"], taken))
+    return [
+        CountryStances(
+            country=country,
+            actors=list(dict.fromkeys(actor_id for actor_id, _ in entries)),
+            stances=[taken for _, taken in entries],
+            current_stance=entries[-1][1].stance,
+            changed_position=len({taken.stance for _, taken in entries}) > 1,
+        )
+        for country, entries in by_country.items()
+    ]
+
+
 async def get_proposition(
     conn: AnyConnection, proposition_id: str, languages: Sequence[str]
 ) -> PropositionDetail | None:
@@ -124,4 +148,5 @@ async def get_proposition(
         supporters=supporters,
         opponents=opponents,
         actors=actors,
+        countries=country_timeline(row["stances"], languages),
     )

@@ -19,11 +19,14 @@ from schema.read_actors import ActorDetail, ActorPage
 from schema.vocab import ActorKind
 
 BAD_REQUEST = ResponseSpec(
+    generate_examples=False,
     data_container=Problem,
     media_type=PROBLEM_JSON,
     description="A parameter is malformed or unknown (`errors` names it): `kind`, `country`, `q`, `limit`, `cursor`…",
 )
-NOT_FOUND = ResponseSpec(data_container=Problem, media_type=PROBLEM_JSON, description="No actor has this id.")
+NOT_FOUND = ResponseSpec(
+    generate_examples=False, data_container=Problem, media_type=PROBLEM_JSON, description="No actor has this id."
+)
 
 NameQuery = Annotated[
     str | None,

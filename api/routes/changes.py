@@ -53,7 +53,10 @@ CursorAlias = Annotated[
     ),
 ]
 BAD_REQUEST = ResponseSpec(
-    data_container=Problem, media_type=PROBLEM_JSON, description="A malformed cursor, type list or limit."
+    generate_examples=False,
+    data_container=Problem,
+    media_type=PROBLEM_JSON,
+    description="A malformed cursor, type list or limit.",
 )
 
 

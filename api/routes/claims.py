@@ -27,11 +27,14 @@ SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 MAX_Q = 500
 
 BAD_REQUEST = ResponseSpec(
+    generate_examples=False,
     data_container=Problem,
     media_type=PROBLEM_JSON,
     description="A filter value outside its closed list, a malformed date, cursor or limit: `errors` names it.",
 )
-NOT_FOUND = ResponseSpec(data_container=Problem, media_type=PROBLEM_JSON, description="No item has this id.")
+NOT_FOUND = ResponseSpec(
+    generate_examples=False, data_container=Problem, media_type=PROBLEM_JSON, description="No item has this id."
+)
 
 ActorIds = Annotated[
     list[str] | None,

@@ -77,12 +77,15 @@ TextQuery = Annotated[
 ]
 
 BAD_REQUEST = ResponseSpec(
+    generate_examples=False,
     data_container=Problem,
     media_type=PROBLEM_JSON,
     description="A parameter is invalid (unknown kind, malformed date or cursor, limit out of range); "
     "`errors` names it.",
 )
-NOT_FOUND = ResponseSpec(data_container=Problem, media_type=PROBLEM_JSON, description="No such item.")
+NOT_FOUND = ResponseSpec(
+    generate_examples=False, data_container=Problem, media_type=PROBLEM_JSON, description="No such item."
+)
 
 
 def parse_window(date_from: str | None, date_to: str | None) -> DateWindow:

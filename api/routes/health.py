@@ -33,12 +33,21 @@ class Readiness(msgspec.Struct, frozen=True):
 
 
 NOT_READY = ResponseSpec(
+    generate_examples=False,
     data_container=Problem,
     media_type=PROBLEM_JSON,
     description=(
         f"Not ready. `type` is `{UNREACHABLE}` when the database cannot be reached, or `{MIGRATIONS_BEHIND}` "
         "(with `current_revision` and `expected_revision`) when its schema is not at the expected revision."
     ),
+)
+
+
+BAD_TIMEOUT = ResponseSpec(
+    generate_examples=False,
+    data_container=Problem,
+    media_type=PROBLEM_JSON,
+    description="`timeout` is not a number of seconds from 0.05 to 30; `errors` names it.",
 )
 
 
@@ -52,12 +61,13 @@ class HealthController(Controller):
         """Answer 200 while the process can serve requests; touches no database."""
         return Health(status="ok")
 
-    @get("/ready", summary="Readiness", responses={503: NOT_READY})
+    @get("/ready", summary="Readiness", responses={400: BAD_TIMEOUT, 503: NOT_READY})
     async def ready(
         self,
         pool: PoolDep,
         timeout: Annotated[
-            float, Parameter(gt=0, le=30, description="Seconds to wait for the database before giving up.")
+            float,
+            Parameter(ge=0.05, le=30, description="Seconds to wait for the database before giving up (0.05 to 30)."),
         ] = 2.0,
     ) -> Readiness:
         """Answer 200 when the database is reachable and migrated to head, else 503 saying which is wrong."""

@@ -18,6 +18,7 @@ from api.queries import search as queries
 from schema.read_search import SEARCH_TYPES, SearchPage, SearchType
 
 BAD_REQUEST = ResponseSpec(
+    generate_examples=False,
     data_container=Problem,
     media_type=PROBLEM_JSON,
     description="`q` is missing or blank, or a parameter is malformed or unknown (`errors` names it).",

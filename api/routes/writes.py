@@ -45,7 +45,9 @@ PATH_PARAMETERS = {resource: f"{singular(resource)}_id" for resource in WRITABLE
 
 
 def _problem(description: str) -> ResponseSpec:
-    return ResponseSpec(data_container=Problem, media_type=PROBLEM_JSON, description=description)
+    return ResponseSpec(
+        generate_examples=False, data_container=Problem, media_type=PROBLEM_JSON, description=description
+    )
 
 
 AUTH_PROBLEMS = {
