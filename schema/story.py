@@ -25,6 +25,7 @@ from schema.types import (
     Slug,
     Tag,
     TextMap,
+    Url,
     WikidataId,
 )
 from schema.vocab import ActorKind, ClaimKind, ClaimRelation, EventKind, ParticipantRole, QuoteType, Stance
@@ -79,6 +80,10 @@ class PlaceIn(_In, frozen=True, kw_only=True):
     latitude: Latitude | None = None
     longitude: Longitude | None = None
 
+    def __post_init__(self) -> None:
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValueError("longitude: latitude and longitude go together")
+
 
 class SourceIn(_In, frozen=True, kw_only=True):
     id: Slug
@@ -86,7 +91,7 @@ class SourceIn(_In, frozen=True, kw_only=True):
     outlet: Slug | None = None
     language: LangTag
     published: Edtf | None = None
-    url: str | None = None
+    url: Url | None = None
     document: ShortText | None = None
     """The document's name; for the seed articles, their file name."""
     sha256: Sha256Hex | None = None

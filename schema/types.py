@@ -35,6 +35,10 @@ Edtf = Annotated[
         examples=["2023-02-05", "2022-07", "2022-10~"],
     ),
 ]
+Url = Annotated[
+    str,
+    Meta(pattern=r"^https?://[^\s]+$", max_length=2000, examples=["https://www.presstv.ir/"]),
+]
 WikidataId = Annotated[str, Meta(pattern=r"^Q[1-9][0-9]*$", examples=["Q2298925"])]
 Sha256Hex = Annotated[str, Meta(pattern=r"^[0-9a-f]{64}$")]
 ShortText = Annotated[str, Meta(min_length=1, max_length=300)]

@@ -257,3 +257,11 @@ async def test_a_refused_load_records_no_revision(conn: asyncpg.Connection, tmp_
         await load_dataset_file(conn, write_dataset(tmp_path / "bad.yaml", data))
     assert await conn.fetchval("SELECT count(*) FROM revisions") == 0
     assert await conn.fetchval("SELECT count(*) FROM changes") == 0
+
+
+async def test_a_place_needs_both_coordinates_or_none(conn: asyncpg.Connection, tmp_path: Path) -> None:
+    data = small_dataset()
+    data["places"][0].pop("longitude")
+    with pytest.raises(DatasetError) as refused:
+        await load_dataset_file(conn, write_dataset(tmp_path / "d.yaml", data))
+    assert refused.value.errors == ["places[0].longitude: latitude and longitude go together"]

@@ -125,6 +125,15 @@ async def test_invalid_writes_get_422_naming_the_field_and_change_nothing(
     assert await fetchval(database_url, "SELECT count(*) FROM changes") == changes_before
 
 
+@pytest.mark.parametrize("url", ["\u001f$OU\t3", "ftp://example.org/a", "https://with space.org"])
+async def test_a_source_url_must_be_http_or_https(client: Client, token: str, database_url: str, url: str) -> None:
+    body = {"id": "bad-url", "title": "T", "language": "fr", "url": url}
+    response = await client.post("/v1/sources", json=body, headers=bearer(token))
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["name"] == "url"
+    assert await fetchval(database_url, "SELECT count(*) FROM sources WHERE id = 'bad-url'") == 0
+
+
 async def test_creating_an_existing_id_is_409(client: Client, token: str) -> None:
     response = await client.post(
         "/v1/actors", json={"id": "kremlin", "kind": "state", "name": "K"}, headers=bearer(token)

@@ -17,7 +17,7 @@ from litestar import Response
 from api.queries import idempotency as idem
 from api.queries.revisions import Recorded
 from api.writes import service
-from api.writes.errors import WriteError
+from api.writes.errors import WriteError, invalid
 from api.writes.etag import IfMatch, parse_if_match, version_etag
 from api.writes.validate import decode_json
 
@@ -31,9 +31,17 @@ _canonical = msgspec.json.Encoder(order="deterministic")
 
 @asynccontextmanager
 async def _transaction(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
-    """A pooled connection inside a transaction (typed as the Connection it proxies)."""
-    async with pool.acquire() as conn, conn.transaction():
-        yield cast(asyncpg.Connection, conn)
+    """A pooled connection inside a transaction (typed as the Connection it proxies).
+
+    The Structs check bodies before any SQL runs; a CHECK or NOT NULL the database still refuses (a rule the
+    Structs do not repeat) is the client's error too: 422 naming the constraint, never a 500.
+    """
+    try:
+        async with pool.acquire() as conn, conn.transaction():
+            yield cast(asyncpg.Connection, conn)
+    except (asyncpg.CheckViolationError, asyncpg.NotNullViolationError, asyncpg.StringDataRightTruncationError) as exc:
+        field = getattr(exc, "column_name", None) or getattr(exc, "constraint_name", None)
+        raise invalid([(field, f"refused by the database: {exc.message}")]) from exc
 
 
 def location(resource_type: str, resource_id: str) -> str:
