@@ -105,30 +105,26 @@ async def test_verify_quotes_catches_a_changed_document(
     assert all("SHA-256" in failure for failure in report.failures)
 
 
-def test_cli_load_refuses_a_bad_file_with_exit_2(
-    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("DATABASE_URL", database_url)
+def test_cli_load_refuses_a_bad_file_with_exit_2(database_url: str, tmp_path: Path) -> None:
+    runner = CliRunner(env={"DATABASE_URL": database_url})
     data = small_dataset()
     data["claims"].append(claim("last", "peskov"))
-    result = CliRunner().invoke(load_command, [str(write_dataset(tmp_path / "bad.yaml", data))])
+    result = runner.invoke(load_command, [str(write_dataset(tmp_path / "bad.yaml", data))])
     assert result.exit_code == 2
     assert "claims[3].claimant: unknown actor 'peskov'" in result.output
     assert "nothing was loaded" in result.output
 
 
-def test_cli_load_prints_counts_then_verify_quotes_runs(
-    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("DATABASE_URL", database_url)
+def test_cli_load_prints_counts_then_verify_quotes_runs(database_url: str, tmp_path: Path) -> None:
+    runner = CliRunner(env={"DATABASE_URL": database_url})
     path = write_dataset(tmp_path / "ok.yaml", small_dataset())
-    first = CliRunner().invoke(load_command, [str(path)])
-    second = CliRunner().invoke(load_command, [str(path)])
+    first = runner.invoke(load_command, [str(path)])
+    second = runner.invoke(load_command, [str(path)])
     assert first.exit_code == second.exit_code == 0
     assert "claims        created    3  updated    0  removed    0  unchanged    0" in first.output
     assert "claims        created    0  updated    0  removed    0  unchanged    3" in second.output
     documents = tmp_path / "docs"
     documents.mkdir()
-    verify = CliRunner().invoke(verify_quotes_command, ["--documents", str(documents)])
+    verify = runner.invoke(verify_quotes_command, ["--documents", str(documents)])
     assert verify.exit_code == 1  # the small dataset's source names no document: nothing verified
     assert "0 citation(s) checked" in verify.output

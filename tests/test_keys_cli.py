@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from click.testing import CliRunner
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -13,11 +12,8 @@ from tests.story_factories import actor
 from tests.write_helpers import bearer, fetch
 
 
-async def test_create_list_and_revoke(
-    database_url: str, monkeypatch: pytest.MonkeyPatch, client: AsyncTestClient[Litestar]
-) -> None:
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    runner = CliRunner()
+async def test_create_list_and_revoke(database_url: str, client: AsyncTestClient[Litestar]) -> None:
+    runner = CliRunner(env={"DATABASE_URL": database_url})
     created = runner.invoke(cli, ["keys", "create", "--name", "newsroom-bot", "--scope", "write"])
     assert created.exit_code == 0, created.output
     token = created.stdout.strip().splitlines()[-1]

@@ -174,23 +174,29 @@ async def test_a_claims_cursor_is_not_a_propositions_cursor(client: Client, data
     assert response.json()["errors"][0]["name"] == "cursor"
 
 
-async def test_the_story_shows_who_changed_position(client: Client, pool: asyncpg.Pool) -> None:
+async def test_the_story_flags_exactly_the_actors_who_took_both_sides(client: Client, pool: asyncpg.Pool) -> None:
     async with pool.acquire() as conn:
         await load_dataset_file(conn, STORY)
-    moved = await pool.fetch(
-        """SELECT s.proposition_id, c.claimant_id FROM claim_stances AS s JOIN claims AS c ON c.id = s.claim_id
-           GROUP BY s.proposition_id, c.claimant_id HAVING count(DISTINCT s.stance) = 2"""
-    )
+    moved = {
+        (r["proposition_id"], r["claimant_id"])
+        for r in await pool.fetch(
+            """SELECT s.proposition_id, c.claimant_id FROM claim_stances AS s JOIN claims AS c ON c.id = s.claim_id
+               GROUP BY s.proposition_id, c.claimant_id HAVING count(DISTINCT s.stance) = 2"""
+        )
+    }
     propositions = [r["id"] for r in await pool.fetch("SELECT id FROM propositions ORDER BY id")]
     assert await walk(client, "/v1/propositions", limit=2) == propositions
-    if not moved:
-        pytest.skip("nobody changes position in the story yet")
-    for row in moved:
-        body = (await client.get(f"/v1/propositions/{row['proposition_id']}")).json()
-        entry = next(a for a in body["actors"] if a["actor"]["id"] == row["claimant_id"])
-        assert entry["changed_position"] is True
-        assert {s["stance"] for s in entry["stances"]} == {"supports", "opposes"}
-        assert entry["current_stance"] == entry["stances"][-1]["stance"]
+    flagged = set()
+    for proposition_id in propositions:
+        body = (await client.get(f"/v1/propositions/{proposition_id}")).json()
+        for entry in body["actors"]:
+            assert entry["current_stance"] == entry["stances"][-1]["stance"]
+            assert entry["changed_position"] == (len({s["stance"] for s in entry["stances"]}) == 2)
+            if entry["changed_position"]:
+                flagged.add((proposition_id, entry["actor"]["id"]))
+    # Computed from the rows, not from the API: today the set is empty (the story's changes of position are
+    # across voices of one country, see the test below); it must stay equal whatever the story becomes.
+    assert flagged == moved
 
 
 async def test_the_story_shows_iran_changing_position_through_its_foreign_minister(
