@@ -10,15 +10,7 @@ from collections.abc import Sequence
 
 import asyncpg
 
-ITEM_TABLES: dict[str, str] = {
-    "actors": "actors",
-    "places": "places",
-    "sources": "sources",
-    "propositions": "propositions",
-    "events": "events",
-    "claims": "claims",
-    "citations": "citations",
-}
+from api.queries.store import RESOURCE_TABLES
 
 LOCK_LOADER = "SELECT pg_advisory_xact_lock(hashtext('timeline.dataset-loader'))"
 
@@ -26,8 +18,7 @@ LIST_OWNED_ITEMS = """
 SELECT item_type, item_id, content_hash FROM dataset_items WHERE dataset = $1
 """
 
-# Ids present in the database but not owned by the dataset being loaded.
-LIST_FOREIGN_IDS = """
+_FOREIGN_IDS_OF_TABLE = """
 SELECT '{item_type}' AS item_type, t.id
 FROM {table} AS t
 WHERE NOT EXISTS (
@@ -35,6 +26,10 @@ WHERE NOT EXISTS (
     WHERE d.dataset = $1 AND d.item_type = '{item_type}' AND d.item_id = t.id
 )
 """
+# Ids present in the database but not owned by the dataset being loaded, every resource table at once.
+LIST_FOREIGN_IDS = " UNION ALL ".join(
+    _FOREIGN_IDS_OF_TABLE.format(item_type=item_type, table=table) for item_type, table in RESOURCE_TABLES.items()
+)
 
 UPSERT_DATASET_ITEM = """
 INSERT INTO dataset_items (dataset, item_type, item_id, content_hash) VALUES ($1, $2, $3, $4)
@@ -60,11 +55,8 @@ async def list_owned_items(conn: asyncpg.Connection, dataset: str) -> dict[tuple
 
 
 async def list_foreign_ids(conn: asyncpg.Connection, dataset: str) -> dict[str, set[str]]:
-    union = " UNION ALL ".join(
-        LIST_FOREIGN_IDS.format(item_type=item_type, table=table) for item_type, table in ITEM_TABLES.items()
-    )
-    found: dict[str, set[str]] = {item_type: set() for item_type in ITEM_TABLES}
-    for row in await conn.fetch(union, dataset):
+    found: dict[str, set[str]] = {item_type: set() for item_type in RESOURCE_TABLES}
+    for row in await conn.fetch(LIST_FOREIGN_IDS, dataset):
         found[row["item_type"]].add(row["id"])
     return found
 
