@@ -14,7 +14,15 @@ import asyncpg
 
 from api.queries.revisions import Recorded
 
+FEED_CHANNEL = "timeline_changes"
+"""The LISTEN/NOTIFY channel every process's feed-head listener follows (see `api.feed_head`)."""
+
+NOTIFY_CHANGES = f"SELECT pg_notify('{FEED_CHANNEL}', '')"
+"""PostgreSQL delivers it at commit, once per transaction however often it is sent (same payload)."""
+
 
 async def after_changes(conn: asyncpg.Connection, recorded: Sequence[Recorded]) -> None:
-    """Nothing yet. Issue 6 adds `SELECT pg_notify('timeline_changes', …)` and the outbox INSERT here."""
-    del conn, recorded
+    """Tell every API process that the feed moved (delivered at commit, dropped on rollback)."""
+    if not recorded:
+        return
+    await conn.execute(NOTIFY_CHANGES)
