@@ -2,31 +2,20 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import AsyncIterator
-from datetime import date, timedelta
 from typing import Any
 
-import asyncpg
 import pytest
-import yaml
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from schema.edtf import edtf_bounds
 from tests.factories_events import (
     PROBLEM_JSON,
-    STORY,
     assert_bad_param,
     events_dataset,
     ids,
-    insert_event,
     load,
-    load_story,
     time_order,
-    walk,
 )
-from tests.querycount import QueryCounter
 
 
 @pytest.fixture
@@ -34,14 +23,6 @@ async def data(database_url: str) -> dict[str, Any]:
     dataset = events_dataset()
     await load(database_url, dataset)
     return dataset
-
-
-@pytest.fixture
-async def story(database_url: str) -> AsyncIterator[asyncpg.Connection]:
-    await load_story(database_url)
-    conn = await asyncpg.connect(database_url)
-    yield conn
-    await conn.close()
 
 
 # --- the list -------------------------------------------------------------------------------------------------
@@ -327,172 +308,3 @@ async def test_actor_events_of_unknown_actor_is_404(
 
 
 # --- pagination and cost --------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("order", ["asc", "desc"])
-@pytest.mark.parametrize("limit", [1, 2, 3])
-async def test_walk_finds_every_event_once(
-    client: AsyncTestClient[Litestar], data: dict[str, Any], order: str, limit: int
-) -> None:
-    expected = time_order(data["events"])
-    walked = [i["id"] for i in await walk(client, "/v1/events", {"limit": limit, "order": order})]
-    assert walked == (expected if order == "asc" else expected[::-1])
-    mine = time_order([e for e in data["events"] if any(p["actor"] == "iran-mfa" for p in e.get("participants", []))])
-    walked = [i["id"] for i in await walk(client, "/v1/actors/iran-mfa/events", {"limit": limit, "order": order})]
-    assert walked == (mine if order == "asc" else mine[::-1])
-
-
-@pytest.mark.parametrize("path", ["/v1/events", "/v1/actors/kremlin/events"])
-@pytest.mark.parametrize("order", ["asc", "desc"])
-async def test_walk_while_events_are_inserted(
-    client: AsyncTestClient[Litestar], data: dict[str, Any], pool: asyncpg.Pool, path: str, order: str
-) -> None:
-    before = await ids(client, path, order=order)
-    served: list[dict[str, Any]] = []
-    behind: list[str] = []
-    ahead: list[str] = []
-    first_day = min(edtf_bounds(e["when"]).earliest for e in data["events"])
-    last_day = max(edtf_bounds(e["when"]).earliest for e in data["events"])
-
-    async def insert(page: int) -> None:
-        # One event behind the cursor and one ahead of it, in the direction of the walk.
-        early, late = first_day - timedelta(days=30 + page), last_day + timedelta(days=30 + page)
-        back, front = (early, late) if order == "asc" else (late, early)
-        behind.append(f"behind-{page}")
-        ahead.append(f"ahead-{page}")
-        await insert_event(pool, behind[-1], back, ("kremlin",))
-        await insert_event(pool, ahead[-1], front, ("kremlin",))
-        # And one on the very day of the last item served, before or after it by id.
-        day = date.fromisoformat(served[-1]["earliest"])
-        await insert_event(pool, f"same-day-{page}", day, ("kremlin",))
-
-    async def walk_and_record() -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        cursor = None
-        for page in range(100):
-            params = {"limit": 2, "order": order, **({"cursor": cursor} if cursor else {})}
-            body = (await client.get(path, params=params)).json()
-            items.extend(body["items"])
-            served.extend(body["items"])
-            cursor = body["next_cursor"]
-            if cursor is None:
-                return items
-            if page < 3:  # rows inserted ahead are walked too: stop inserting so that the walk ends
-                await insert(page)
-        raise AssertionError("the walk never ended")
-
-    walked = [i["id"] for i in await walk_and_record()]
-    assert len(walked) == len(set(walked)), "an item was served twice"
-    assert [i for i in walked if i in before] == before, "a pre-existing item was skipped or moved"
-    assert set(ahead) <= set(walked)
-    assert not set(behind) & set(walked)
-    keys = [(i["earliest"], i["id"]) for i in served]
-    assert keys == sorted(keys, reverse=order == "desc")
-
-
-@pytest.mark.parametrize(
-    ("path", "params", "bound"),
-    [
-        ("/v1/events", {}, 1),
-        ("/v1/events", {"tag": "drones", "q": "drone", "from": "2022", "actor": ["kremlin", "iran-mfa"]}, 1),
-        ("/v1/actors/kremlin/events", {}, 2),
-        ("/v1/actors/kremlin/events", {"kind": "statement", "order": "desc"}, 2),
-    ],
-)
-async def test_statement_count_does_not_grow_with_the_page(
-    client: AsyncTestClient[Litestar],
-    data: dict[str, Any],
-    pool: asyncpg.Pool,
-    query_counter: QueryCounter,
-    path: str,
-    params: dict[str, Any],
-    bound: int,
-) -> None:
-    for day in range(60):
-        await insert_event(pool, f"filler-{day}", date(2022, 3, 1) + timedelta(days=day), ("kremlin", "iran-mfa"))
-    await pool.execute("UPDATE events SET tags = '{drones}', title = '{\"en\": \"drone\"}' WHERE id LIKE 'filler-%'")
-    counts = []
-    for limit in (1, 50):
-        with query_counter.counting() as counted:
-            response = await client.get(path, params={**params, "limit": limit})
-        assert response.status_code == 200
-        assert len(response.json()["items"]) == limit
-        counts.append(counted.count)
-    assert counts[0] == counts[1] <= bound, counts
-
-
-async def test_event_detail_is_one_statement(
-    client: AsyncTestClient[Litestar], data: dict[str, Any], query_counter: QueryCounter
-) -> None:
-    for event_id in ("factory-deal", "decree"):
-        with query_counter.counting() as counted:
-            await client.get(f"/v1/events/{event_id}")
-        assert counted.count == 1, counted.statements
-    # A miss costs one more statement: the check for a tombstone that would make it a 410 (api/gone.py).
-    with query_counter.counting() as counted:
-        await client.get("/v1/events/no-such-event")
-    assert counted.count == 2, counted.statements
-
-
-# --- the story ------------------------------------------------------------------------------------------------
-
-
-def story_events() -> list[dict[str, Any]]:
-    loader = yaml.SafeLoader
-    return list(yaml.load(STORY.read_text(encoding="utf-8"), Loader=loader)["events"])
-
-
-async def test_story_walk_and_details(client: AsyncTestClient[Litestar], story: asyncpg.Connection) -> None:
-    rows = await story.fetch("SELECT id FROM events ORDER BY earliest, id")
-    walked = await walk(client, "/v1/events", {"limit": 7})
-    assert [i["id"] for i in walked] == [r["id"] for r in rows]
-    claims_about = await story.fetch(
-        "SELECT ce.event_id, array_agg(c.id ORDER BY c.earliest, c.id) AS claims"
-        " FROM claim_events AS ce JOIN claims AS c ON c.id = ce.claim_id GROUP BY ce.event_id"
-    )
-    cited = dict(await story.fetch("SELECT event_id, count(*) FROM citations WHERE event_id IS NOT NULL GROUP BY 1"))
-    for row in claims_about[:10]:
-        detail = (await client.get(f"/v1/events/{row['event_id']}")).json()
-        assert [c["id"] for c in detail["claims"]] == row["claims"]
-        assert detail["claim_count"] == len(row["claims"])
-        assert len(detail["citations"]) == detail["citation_count"] == cited.get(row["event_id"], 0)
-        assert all(c["source"]["id"] and c["quote"] for c in detail["citations"])
-
-
-async def test_story_filters(client: AsyncTestClient[Litestar], story: asyncpg.Connection) -> None:
-    participant = await story.fetchval(
-        "SELECT actor_id FROM event_participants GROUP BY actor_id ORDER BY count(*) DESC, actor_id LIMIT 1"
-    )
-    expected = await story.fetch(
-        "SELECT DISTINCT e.id, e.earliest FROM events AS e JOIN event_participants AS p ON p.event_id = e.id"
-        " WHERE p.actor_id = $1 ORDER BY e.earliest, e.id",
-        participant,
-    )
-    assert await ids(client, actor=participant) == [r["id"] for r in expected]
-    assert await ids(client, f"/v1/actors/{participant}/events") == [r["id"] for r in expected]
-    walked = await walk(client, f"/v1/actors/{participant}/events", {"limit": 2, "order": "desc"})
-    assert [i["id"] for i in walked] == [r["id"] for r in expected][::-1]
-    proposition = await story.fetchval("SELECT proposition_id FROM claim_stances ORDER BY 1 LIMIT 1")
-    about = await story.fetch(
-        "SELECT DISTINCT ce.event_id FROM claim_events AS ce JOIN claim_stances AS cs USING (claim_id)"
-        " WHERE cs.proposition_id = $1",
-        proposition,
-    )
-    assert set(await ids(client, proposition=proposition)) == {r["event_id"] for r in about}
-    january = await ids(client, **{"from": "2023-01", "to": "2023-01"})
-    for item in (await client.get("/v1/events", params={"limit": 200})).json()["items"]:
-        overlaps = (item["latest"] or "9999") >= "2023-01-01" and (item["earliest"] or "0000") <= "2023-01-31"
-        assert (item["id"] in january) == overlaps
-
-
-async def test_story_french_stemming_and_accents(client: AsyncTestClient[Litestar], story: asyncpg.Connection) -> None:
-    events = story_events()
-
-    def french_text(e: dict[str, Any]) -> str:
-        return " ".join([e["title"].get("fr", ""), e.get("summary", {}).get("fr", "")])
-
-    with_usine = {e["id"] for e in events if re.search(r"\busine\b", french_text(e))}
-    with_teheran = {e["id"] for e in events if "Téhéran" in french_text(e)}
-    assert with_usine and with_teheran, "the story mentions the factory and Tehran"
-    assert with_usine <= set(await ids(client, q="usines"))
-    assert with_teheran <= set(await ids(client, q="Teheran"))
