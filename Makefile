@@ -39,5 +39,18 @@ format: $(STAMP) ## Apply ruff's fixes and formatting
 openapi: $(STAMP) ## Write schema/openapi.json from the app
 	$(BIN)/timeline openapi --output schema/openapi.json
 
-bench: $(STAMP) ## Load benchmark (arrives with the benchmark issue; `timeline synth` builds its corpus)
-	@echo "bench: the benchmark arrives with the benchmark issue; nothing to run yet."
+# make bench options (see BENCHMARKS.md), e.g. `make bench EVENTS=50000 CLAIMS=150000 ACTORS=2000 DURATION=5s`.
+WORKERS ?= 1
+CONNECTIONS ?= 32
+DURATION ?= 10s
+EVENTS ?= 1000000
+CLAIMS ?= 3000000
+ACTORS ?= 20000
+SEED ?= 1
+BENCH_ARGS ?=
+WRK_HELP := wrk is needed: apt-get install wrk (Debian/Ubuntu) or brew install wrk (macOS)
+
+bench: $(STAMP) ## Load benchmark on a synthetic corpus (needs wrk: apt-get install wrk / brew install wrk)
+	@command -v wrk >/dev/null 2>&1 || { echo "$(WRK_HELP)" >&2; exit 1; }
+	$(BIN)/python -m bench --workers $(WORKERS) --connections $(CONNECTIONS) --duration $(DURATION) \
+		--events $(EVENTS) --claims $(CLAIMS) --actors $(ACTORS) --seed $(SEED) $(BENCH_ARGS)

@@ -18,12 +18,14 @@ from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetail
 from api.auth import SECURITY_SCHEMES, read_guard
 from api.database import create_pool
 from api.dependencies import DEPENDENCIES
+from api.feed_head import FeedHead
 from api.gone import GoneRewriter
 from api.http_cache import CACHE_HEADERS, cors_config, http_middleware
 from api.logging import RequestLogger, configure_logging
 from api.problems import http_exception_handler, internal_error_handler, write_error_handler
 from api.routes import ROUTE_HANDLERS
 from api.settings import Settings
+from api.stream import stream_lifespan
 from api.writes.errors import WriteError
 
 PoolInit = Callable[[asyncpg.Connection], Awaitable[None]]
@@ -55,6 +57,26 @@ def _lifespan(
     return lifespan
 
 
+def _feed_head_lifespan(settings: Settings) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
+    """One feed-head listener per process (`api.feed_head`), on `app.state.feed_head` (``None`` when off)."""
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        if not settings.feed_listen or not settings.database_url:
+            yield
+            return
+        head = FeedHead(settings.database_url, recheck_seconds=settings.feed_recheck_seconds)
+        await head.start()
+        app.state.feed_head = head
+        try:
+            yield
+        finally:
+            app.state.feed_head = None
+            await head.stop()
+
+    return lifespan
+
+
 def _version() -> str:
     try:
         return version("timeline")
@@ -72,9 +94,13 @@ def create_app(settings: Settings, *, pool: asyncpg.Pool | None = None, pool_ini
     app = Litestar(
         route_handlers=ROUTE_HANDLERS,
         dependencies=DEPENDENCIES,
-        state=State({"settings": settings}),
+        state=State({"settings": settings, "feed_head": None}),
         guards=[read_guard],
-        lifespan=[_lifespan(settings, pool, pool_init)],
+        lifespan=[
+            _lifespan(settings, pool, pool_init),
+            _feed_head_lifespan(settings),
+            stream_lifespan(settings.feed_recheck_seconds),
+        ],
         plugins=[ProblemDetailsPlugin(ProblemDetailsConfig())],
         exception_handlers={
             HTTPException: http_exception_handler,
@@ -82,7 +108,7 @@ def create_app(settings: Settings, *, pool: asyncpg.Pool | None = None, pool_ini
             Exception: internal_error_handler,
         },
         cors_config=cors_config(settings.cors_origins),
-        middleware=http_middleware(),
+        middleware=http_middleware(settings.rate_limit),
         response_headers=CACHE_HEADERS,
         openapi_config=OpenAPIConfig(
             title="Timeline API",

@@ -4,7 +4,8 @@ Order of the layers, outermost first (see :func:`http_middleware`):
 
 1. CORS (Litestar's, app-wide, also answers preflight OPTIONS);
 2. gzip (Litestar's ``CompressionMiddleware``) for bodies of 1 KiB or more when ``Accept-Encoding`` asks;
-3. :class:`ConditionalGetMiddleware`: ETag, ``If-None-Match`` → 304, Cache-Control.
+3. :class:`ConditionalGetMiddleware`: ETag, ``If-None-Match`` → 304, Cache-Control;
+4. the anonymous rate limit (:mod:`api.rate_limit`), when ``RATE_LIMIT`` is on.
 
 The ETag layer sits inside compression so it hashes the identity body: a representation keeps one
 ETag whatever encoding carries it, and a 304 (no body) passes through compression untouched.
@@ -26,19 +27,26 @@ from litestar.middleware import DefineMiddleware
 from litestar.middleware.compression import CompressionMiddleware
 from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Scope, Send
 
+from api.conditional import HeadValidators, etag_matches, head_scoped
+from api.feed_head import FeedHead
+from api.rate_limit import rate_limit_middleware
+from api.settings import RateLimit
+
 COMPRESSION_MINIMUM_SIZE = 1024
 API_CACHE_CONTROL = "public, max-age=30"
 """Story data changes when a curator reloads the dataset; 30 s bounds how stale a shared cache can be."""
 NO_STORE = "no-store"
 NO_STORE_PATHS = ("/health", "/ready")
 """Probes must always reach the process."""
-CORS_EXPOSED_HEADERS = ["ETag", "Link", "Cache-Control", "Content-Language"]
+CORS_EXPOSED_HEADERS = ["ETag", "Last-Modified", "Link", "Cache-Control", "Content-Language", "Retry-After"]
 """Browsers hide response headers from scripts unless listed; pagination needs `Link`, caching `ETag`."""
 
 _VERSION_TAG = re.compile(r'^"v[1-9][0-9]*"$')
 _CONDITIONAL_METHODS = frozenset({"GET", "HEAD"})
 # Headers a 304 repeats from the 200 it stands for (RFC 9110 §15.4.5); the body's own go.
-_KEPT_ON_304 = frozenset({b"cache-control", b"etag", b"vary", b"content-location", b"expires", b"link"})
+_KEPT_ON_304 = frozenset(
+    {b"cache-control", b"etag", b"vary", b"content-location", b"expires", b"link", b"last-modified"}
+)
 
 
 CACHE_HEADERS = [
@@ -78,6 +86,7 @@ def cors_config(origins: Sequence[str]) -> CORSConfig:
             "Accept",
             "Accept-Language",
             "If-None-Match",
+            "If-Modified-Since",
             "If-Match",
             "Content-Type",
             "Authorization",
@@ -88,10 +97,16 @@ def cors_config(origins: Sequence[str]) -> CORSConfig:
     )
 
 
-def http_middleware() -> list[DefineMiddleware | type[ConditionalGetMiddleware]]:
-    """The app-wide middleware list, outermost first: gzip, then ETag and Cache-Control."""
+def http_middleware(rate_limit: RateLimit | None = None) -> list[DefineMiddleware | type[ConditionalGetMiddleware]]:
+    """The app-wide middleware list, outermost first: gzip, ETag and Cache-Control, then the anonymous rate limit
+    (inside, so a 304 answered from the feed head is not counted)."""
     compression = CompressionConfig(backend="gzip", minimum_size=COMPRESSION_MINIMUM_SIZE)
-    return [DefineMiddleware(CompressionMiddleware, config=compression), ConditionalGetMiddleware]
+    limiter = rate_limit_middleware(rate_limit)
+    return [
+        DefineMiddleware(CompressionMiddleware, config=compression),
+        ConditionalGetMiddleware,
+        *([limiter] if limiter is not None else []),
+    ]
 
 
 def cache_control(path: str, status: int) -> str:
@@ -113,19 +128,17 @@ def strong_etag(body: bytes, version_tag: str | None = None) -> str:
     return f'"{digest}"'
 
 
-def etag_matches(if_none_match: str, etag: str) -> bool:
-    """Whether `If-None-Match` names `etag` (weak comparison, as RFC 9110 §13.1.2 asks), or is `*`."""
-    if if_none_match.strip() == "*":
-        return True
-    candidates = (tag.strip().removeprefix("W/") for tag in if_none_match.split(","))
-    return etag in candidates
-
-
 class ConditionalGetMiddleware:
-    """Buffers each GET response to tag it with a strong ETag, answering 304 when the client has it.
+    """Tags each GET response with a strong ETag, answering 304 when the client has it.
 
-    Non-GET requests pass through untouched. Every GET answer gets a Cache-Control unless its handler
-    set one; only 200 answers get an ETag (errors are not validated representations).
+    Lists, the timeline, search, the changes feed and the Atom feeds (:func:`api.conditional.head_scoped`) are
+    tagged from the feed head taken *before* the handler runs (a body newer than its tag is harmless; a tag newer
+    than its body would hide a change for good), so a matching `If-None-Match` or `If-Modified-Since` is answered
+    here without calling the handler — no SQL. That shortcut is skipped when reads need a key (the key check is SQL),
+    and the whole head scheme while the head is unknown: then the tag is the body's hash, as for single resources.
+
+    Other responses are buffered to hash their body. Non-GET requests and event streams pass through untouched.
+    Every GET answer gets a Cache-Control unless its handler set one; only 200 answers get an ETag.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -135,13 +148,22 @@ class ConditionalGetMiddleware:
         if scope["type"] != ScopeType.HTTP or scope["method"] not in _CONDITIONAL_METHODS:
             await self.app(scope, receive, send)
             return
-        if_none_match = Headers.from_scope(scope).get("if-none-match")
+        headers = Headers.from_scope(scope)
+        validators = _head_validators(scope, headers)
+        if validators is not None and validators.client_is_current and not _reads_need_key(scope):
+            await _send_not_modified(_head_headers(scope["path"], validators), send)
+            return
+        if_none_match = headers.get("if-none-match")
         start: HTTPResponseStartEvent | None = None
         chunks: list[bytes] = []
 
         async def buffered_send(message: Message) -> None:
             nonlocal start
             if message["type"] == "http.response.start":
+                if _is_stream(message):
+                    start = None
+                    await send(message)
+                    return
                 start = message
                 return
             if message["type"] != "http.response.body" or start is None:
@@ -150,13 +172,18 @@ class ConditionalGetMiddleware:
             chunks.append(message.get("body", b""))
             if message.get("more_body", False):
                 return
-            await self._finish(scope["path"], start, b"".join(chunks), if_none_match, send)
+            await self._finish(scope["path"], start, b"".join(chunks), if_none_match, validators, send)
 
         await self.app(scope, receive, buffered_send)
 
     @staticmethod
     async def _finish(
-        path: str, start: HTTPResponseStartEvent, body: bytes, if_none_match: str | None, send: Send
+        path: str,
+        start: HTTPResponseStartEvent,
+        body: bytes,
+        if_none_match: str | None,
+        validators: HeadValidators | None,
+        send: Send,
     ) -> None:
         status = start["status"]
         headers = MutableScopeHeaders(start)
@@ -165,12 +192,48 @@ class ConditionalGetMiddleware:
         if status == 200:
             # Labels and texts follow `lang` or Accept-Language: caches must keep one copy per language.
             headers.extend_header_value("vary", "Accept-Language")
-            etag = strong_etag(body, version_tag=headers.get("etag"))
-            headers["ETag"] = etag
-            if if_none_match is not None and etag_matches(if_none_match, etag):
+            if validators is not None:
+                headers["ETag"] = validators.etag
+                headers["Last-Modified"] = validators.last_modified
+                current = validators.client_is_current
+            else:
+                etag = strong_etag(body, version_tag=headers.get("etag"))
+                headers["ETag"] = etag
+                current = if_none_match is not None and etag_matches(if_none_match, etag)
+            if current:
                 kept = [(name, value) for name, value in start["headers"] if name.lower() in _KEPT_ON_304]
-                await send({"type": "http.response.start", "status": 304, "headers": kept})
-                await send({"type": "http.response.body", "body": b"", "more_body": False})
+                await _send_not_modified(kept, send)
                 return
         await send(start)
         await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+def _head_validators(scope: Scope, headers: Headers) -> HeadValidators | None:
+    head: FeedHead | None = getattr(scope["litestar_app"].state, "feed_head", None)
+    if head is None or head.current is None or not head_scoped(scope["path"]):
+        return None
+    return HeadValidators(head, scope, headers)
+
+
+def _reads_need_key(scope: Scope) -> bool:
+    settings = scope["litestar_app"].state.settings
+    return bool(settings.read_requires_key)
+
+
+def _head_headers(path: str, validators: HeadValidators) -> list[tuple[bytes, bytes]]:
+    return [
+        (b"etag", validators.etag.encode("latin-1")),
+        (b"last-modified", validators.last_modified.encode("latin-1")),
+        (b"cache-control", cache_control(path, 304).encode("latin-1")),
+        (b"vary", b"Accept-Language"),
+    ]
+
+
+def _is_stream(start: HTTPResponseStartEvent) -> bool:
+    content_type = MutableScopeHeaders(start).get("content-type") or ""
+    return content_type.split(";")[0].strip().lower() == "text/event-stream"
+
+
+async def _send_not_modified(headers: list[tuple[bytes, bytes]], send: Send) -> None:
+    await send({"type": "http.response.start", "status": 304, "headers": headers})
+    await send({"type": "http.response.body", "body": b"", "more_body": False})

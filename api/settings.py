@@ -10,6 +10,8 @@ from typing import Literal
 import msgspec
 
 LogFormat = Literal["json", "console"]
+RateUnit = Literal["second", "minute", "hour", "day"]
+DEFAULT_RATE_LIMIT = "120/minute"
 
 _PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,6 +21,13 @@ def project_root() -> Path:
     if (_PACKAGE_ROOT / "migrations").is_dir():
         return _PACKAGE_ROOT
     return Path.cwd()
+
+
+class RateLimit(msgspec.Struct, frozen=True):
+    """At most `requests` per `unit` (Litestar's fixed window)."""
+
+    requests: int
+    unit: RateUnit
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -41,6 +50,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     read_requires_key: bool = False
     """``READ_REQUIRES_KEY``: ``1`` makes every read under ``/v1`` need an API key (any scope); reads are public by
     default."""
+    feed_listen: bool = True
+    """``FEED_LISTEN``: keep the feed head in memory (one LISTEN connection per process) for SQL-free 304 polls."""
+    feed_recheck_seconds: float = 5.0
+    """``FEED_RECHECK_SECONDS``: how often the feed head is re-read in case a notification was lost."""
+    stream_heartbeat_seconds: float = 15.0
+    """``STREAM_HEARTBEAT_SECONDS``: an idle `/v1/changes/stream` gets a keepalive comment this often."""
+    rate_limit: RateLimit | None = None
+    """``RATE_LIMIT``: requests per client IP for anonymous clients, ``120/minute`` from the environment by default;
+    ``off`` (or ``0``) disables it. Settings built directly (tests) have none."""
 
     @property
     def postgres_dir(self) -> Path:
@@ -65,6 +83,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             pool_min_size=_int(env, "DATABASE_POOL_MIN", defaults.pool_min_size),
             pool_max_size=_int(env, "DATABASE_POOL_MAX", defaults.pool_max_size),
             read_requires_key=_bool(env, "READ_REQUIRES_KEY", defaults.read_requires_key),
+            feed_listen=_bool(env, "FEED_LISTEN", defaults.feed_listen),
+            feed_recheck_seconds=_positive_float(env, "FEED_RECHECK_SECONDS", defaults.feed_recheck_seconds),
+            stream_heartbeat_seconds=_positive_float(
+                env, "STREAM_HEARTBEAT_SECONDS", defaults.stream_heartbeat_seconds
+            ),
+            rate_limit=parse_rate_limit(_get(env, "RATE_LIMIT") or DEFAULT_RATE_LIMIT),
         )
 
 
@@ -106,3 +130,28 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     if value < 0:
         raise ValueError(f"{name} must not be negative, not {value}")
     return value
+
+
+def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = _get(env, name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number of seconds, not {raw!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise ValueError(f"{name} must be a positive number of seconds, not {raw!r}")
+    return value
+
+
+def parse_rate_limit(raw: str) -> RateLimit | None:
+    """`120/minute` (also `/second`, `/hour`, `/day`); `off` or `0` disable it."""
+    text = raw.strip().lower()
+    if text in ("off", "0", "none"):
+        return None
+    count, _, unit = text.partition("/")
+    units: tuple[RateUnit, ...] = ("second", "minute", "hour", "day")
+    if not count.strip().isdigit() or int(count) < 1 or unit.strip() not in units:
+        raise ValueError(f"RATE_LIMIT must look like 120/minute (second, minute, hour or day) or off, not {raw!r}")
+    return RateLimit(requests=int(count), unit=next(u for u in units if u == unit.strip()))

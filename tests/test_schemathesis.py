@@ -110,7 +110,9 @@ def _app_schema() -> dict[str, Any]:
     return document
 
 
-schema = schemathesis.openapi.from_dict(_app_schema())
+# The change stream never ends by itself: each valid case would wait out the client timeout. tests/test_stream.py
+# covers it against a real server.
+schema = schemathesis.openapi.from_dict(_app_schema()).exclude(path="/v1/changes/stream")
 
 
 @schema.parametrize()

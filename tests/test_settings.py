@@ -7,7 +7,7 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from api.settings import Settings
+from api.settings import RateLimit, Settings
 
 
 def test_defaults_without_environment() -> None:
@@ -50,6 +50,7 @@ def test_every_variable_is_read() -> None:
         dataset_path="/tmp/story.yaml",
         pool_min_size=2,
         pool_max_size=20,
+        rate_limit=RateLimit(120, "minute"),  # RATE_LIMIT's default from the environment (Settings() has none)
     )
     assert settings.postgres_dir == Path("/var/lib/timeline/postgres")
 
