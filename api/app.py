@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 
 import asyncpg
@@ -16,7 +16,7 @@ from litestar.openapi.spec import Components
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsPlugin
 
 from api.auth import SECURITY_SCHEMES, read_guard
-from api.database import create_pool
+from api.database import PRIMARY_APPLICATION_NAME, READ_APPLICATION_NAME, create_pool
 from api.dependencies import DEPENDENCIES
 from api.feed_head import FeedHead
 from api.gone import GoneRewriter
@@ -37,22 +37,23 @@ def _lifespan(
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         if injected is not None:
-            app.state.pool = injected
+            app.state.pool = app.state.read_pool = injected
             yield
             return
         if not settings.database_url:
             raise RuntimeError("DATABASE_URL is not set: start the service with `timeline run`, which resolves it")
-        pool = await create_pool(
-            settings.database_url,
-            min_size=settings.pool_min_size,
-            max_size=settings.pool_max_size,
-            init=pool_init,
-        )
-        app.state.pool = pool
-        try:
+        async with AsyncExitStack() as pools:
+            # `state.pool` is always the primary: writes, the changes feed, API keys, tombstones and anything else
+            # reading `app.state.pool` directly. `state.read_pool` serves the read handlers (`PoolDep`).
+            app.state.pool = await _open_pool(
+                pools, settings, settings.database_url, PRIMARY_APPLICATION_NAME, pool_init
+            )
+            app.state.read_pool = app.state.pool
+            if settings.database_read_url:
+                app.state.read_pool = await _open_pool(
+                    pools, settings, settings.database_read_url, READ_APPLICATION_NAME, pool_init
+                )
             yield
-        finally:
-            await pool.close()
 
     return lifespan
 
@@ -65,7 +66,12 @@ def _feed_head_lifespan(settings: Settings) -> Callable[[Litestar], AbstractAsyn
         if not settings.feed_listen or not settings.database_url:
             yield
             return
-        head = FeedHead(settings.database_url, recheck_seconds=settings.feed_recheck_seconds)
+        head = FeedHead(
+            settings.database_url,
+            recheck_seconds=settings.feed_recheck_seconds,
+            # Lists are read on the replica when there is one: the head they are tagged with must be read there too.
+            head_url=settings.database_read_url,
+        )
         await head.start()
         app.state.feed_head = head
         try:
@@ -75,6 +81,21 @@ def _feed_head_lifespan(settings: Settings) -> Callable[[Litestar], AbstractAsyn
             await head.stop()
 
     return lifespan
+
+
+async def _open_pool(
+    pools: AsyncExitStack, settings: Settings, url: str, application_name: str, pool_init: PoolInit | None
+) -> asyncpg.Pool:
+    pool = await create_pool(
+        url,
+        min_size=settings.pool_min_size,
+        max_size=settings.pool_max_size,
+        init=pool_init,
+        statement_cache_size=settings.statement_cache_size,
+        application_name=application_name,
+    )
+    pools.push_async_callback(pool.close)
+    return pool
 
 
 def _version() -> str:
@@ -87,9 +108,10 @@ def _version() -> str:
 def create_app(settings: Settings, *, pool: asyncpg.Pool | None = None, pool_init: PoolInit | None = None) -> Litestar:
     """Build the application.
 
-    With ``pool``, the caller owns it (it must live on the event loop that serves the app). Otherwise the app makes
-    one from ``settings.database_url`` when it starts, running ``pool_init`` on each new connection (the tests
-    attach their query counter there), and closes it when it stops.
+    With ``pool``, the caller owns it (it must live on the event loop that serves the app) and it serves everything.
+    Otherwise the app makes one from ``settings.database_url`` when it starts, and a second one for the read handlers
+    from ``settings.database_read_url`` when that is set, running ``pool_init`` on each new connection of both (the
+    tests attach their query counter there), and closes them when it stops.
     """
     app = Litestar(
         route_handlers=ROUTE_HANDLERS,

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import asyncpg
 import psutil
@@ -98,8 +99,6 @@ def _forget_dead_handles(pgdata: Path) -> None:
 
 def with_database(url: str, database: str) -> str:
     """Return ``url`` pointing at ``database`` instead (keeps host, port, user and query such as ``?host=``)."""
-    from urllib.parse import urlsplit, urlunsplit
-
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path=f"/{database}"))
 
@@ -133,17 +132,27 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+PRIMARY_APPLICATION_NAME = "timeline"
+"""``application_name`` of the primary pool's connections (``pg_stat_activity`` tells the pools apart)."""
+READ_APPLICATION_NAME = "timeline-read"
+"""``application_name`` of the read pool's connections (``DATABASE_READ_URL``)."""
+
+
 async def create_pool(
     url: str,
     *,
     min_size: int = 1,
     max_size: int = 10,
     init: Callable[[asyncpg.Connection], Awaitable[None]] | None = None,
+    statement_cache_size: int = 100,
+    application_name: str = PRIMARY_APPLICATION_NAME,
 ) -> asyncpg.Pool:
     """Create an asyncpg pool on ``url``.
 
     When the database cannot be reached, the pool is still created (lazily, with no open connection) so the service
-    starts and ``/ready`` reports the outage instead of the process crashing.
+    starts and ``/ready`` reports the outage instead of the process crashing. ``statement_cache_size=0`` turns off
+    asyncpg's prepared-statement cache, which PgBouncer in transaction mode needs unless it tracks prepared statements
+    itself (1.21+ with ``max_prepared_statements``).
     """
 
     async def init_all(conn: asyncpg.Connection) -> None:
@@ -151,10 +160,17 @@ async def create_pool(
         if init is not None:
             await init(conn)
 
-    kwargs: dict[str, Any] = {"max_size": max_size, "init": init_all, "command_timeout": 30}
+    kwargs: dict[str, Any] = {
+        "max_size": max_size,
+        "init": init_all,
+        "command_timeout": 30,
+        "statement_cache_size": statement_cache_size,
+    }
+    if "application_name" not in parse_qs(urlsplit(url).query):  # a name given in the URL wins
+        kwargs["server_settings"] = {"application_name": application_name}
     try:
         pool: asyncpg.Pool = await asyncpg.create_pool(url, min_size=min(min_size, max_size), **kwargs)
     except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
-        log.warning("database unreachable at startup", error=f"{type(exc).__name__}: {exc}")
+        log.warning("database unreachable at startup", error=f"{type(exc).__name__}: {exc}", pool=application_name)
         pool = await asyncpg.create_pool(url, min_size=0, **kwargs)
     return pool

@@ -30,6 +30,13 @@ stale copy can never be answered 304, whichever process served it (all times com
 **Lag.** A commit reaches the head when its notification arrives (milliseconds); a lost notification is caught by
 the periodic re-read (``recheck_seconds``). While the listening connection is down, :attr:`FeedHead.current` is
 ``None`` and nothing is answered from the head.
+
+**With a read replica** (``head_url``, from ``DATABASE_READ_URL``), the lists are read on the replica, so the head
+must be read there too: a head read on the primary can be ahead of a lagging replica, and a poll would then store an
+old body under a new token and be answered 304 until the next write. ``NOTIFY`` does not reach a standby, so the
+process still listens on the primary, and each notification triggers reads on the replica until it shows the change
+(a few quick retries, then the periodic re-read); the version a list is tagged with is never ahead of the server that
+served the list.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -50,6 +58,8 @@ from api.writes.hooks import FEED_CHANNEL
 APPLICATION_NAME = "timeline-feed-head"
 """`application_name` of the listening connection (find it in `pg_stat_activity`)."""
 _CONNECTION_ERRORS = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
+REPLICA_RETRIES = (0.05, 0.1, 0.25, 0.5, 1.0)
+"""Seconds between re-reads of a replica's head after a notification it has not applied yet."""
 log = structlog.get_logger("api.feed_head")
 
 
@@ -74,8 +84,10 @@ class FeedHead:
         read_timeout: float = 10.0,
         backoff_initial: float = 0.1,
         backoff_max: float = 5.0,
+        head_url: str | None = None,
     ) -> None:
         self._url = database_url
+        self._head_url = head_url
         self._recheck = recheck_seconds
         self._read_timeout = read_timeout
         self._backoff_initial = backoff_initial
@@ -84,6 +96,7 @@ class FeedHead:
         self._first_seen: datetime | None = None
         self._confirmed: datetime | None = None
         self._conn: asyncpg.Connection | None = None
+        self._head_conn: asyncpg.Connection | None = None
         self._poke = asyncio.Event()
         self._moved = asyncio.Event()
         self._first_attempt = asyncio.Event()
@@ -169,30 +182,44 @@ class FeedHead:
         )
         self._conn = conn
         conn.add_termination_listener(self._on_terminated)
+        if self._head_url is not None:
+            head_conn: asyncpg.Connection = await asyncpg.connect(
+                self._head_url, timeout=self._read_timeout, server_settings={"application_name": APPLICATION_NAME}
+            )
+            self._head_conn = head_conn
+            head_conn.add_termination_listener(self._on_terminated)
         # Listen before the first read: a commit between the two is then either in the read or notified after it.
         await conn.add_listener(FEED_CHANNEL, self._on_notify)
         self._poke.set()
 
     async def _follow(self) -> None:
         """Re-read on each notification (a burst is one re-read) and every `recheck_seconds`."""
+        retries: Iterator[float] = iter(())
         while True:
+            wait = next(retries, self._recheck)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._poke.wait(), self._recheck)
+                await asyncio.wait_for(self._poke.wait(), wait)
+            notified = self._poke.is_set()
             self._poke.clear()
-            conn = self._conn
-            if conn is None or conn.is_closed():
+            conn = self._conn if self._head_url is None else self._head_conn
+            if conn is None or conn.is_closed() or self._conn is None or self._conn.is_closed():
                 raise asyncpg.InterfaceError("the listening connection is closed")
-            self._observe(await read_feed_head(conn, timeout=self._read_timeout))
+            moved = self._observe(await read_feed_head(conn, timeout=self._read_timeout))
             self._first_attempt.set()
+            if self._head_url is not None and notified and not moved:
+                # The replica has not applied the notified commit yet: look again soon, not only at the recheck.
+                retries = iter(REPLICA_RETRIES)
 
-    def _observe(self, row: HeadRow) -> None:
+    def _observe(self, row: HeadRow) -> bool:
+        """Record a read of the head; whether its token moved."""
         token = _token(row)
         if self._current is not None and self._current.token == token:
             self._confirmed = row.read_started
-            return
+            return False
         self._first_seen, self._confirmed = row.read_finished, row.read_started
         self._current = FeedVersion(token=token, modified=_ceil_second(row.read_finished))
         self._wake_waiters()
+        return True
 
     def _set_unknown(self) -> None:
         self._current = self._first_seen = self._confirmed = None
@@ -210,13 +237,15 @@ class FeedHead:
         self._poke.set()
 
     async def _disconnect(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None and not conn.is_closed():
-            conn.remove_termination_listener(self._on_terminated)
-            try:
-                await asyncio.wait_for(conn.close(), self._read_timeout)
-            except (*_CONNECTION_ERRORS, asyncio.CancelledError):
-                conn.terminate()
+        conns = (self._conn, self._head_conn)
+        self._conn = self._head_conn = None
+        for conn in conns:
+            if conn is not None and not conn.is_closed():
+                conn.remove_termination_listener(self._on_terminated)
+                try:
+                    await asyncio.wait_for(conn.close(), self._read_timeout)
+                except (*_CONNECTION_ERRORS, asyncio.CancelledError):
+                    conn.terminate()
 
 
 def _token(row: HeadRow) -> str:

@@ -35,6 +35,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 
     database_url: str | None = None
     """``DATABASE_URL``: a PostgreSQL URL. ``None`` means: use the embedded server under ``data_dir``."""
+    database_read_url: str | None = None
+    """``DATABASE_READ_URL``: a streaming replica of ``database_url`` that serves the reads (every GET under ``/v1``
+    but the changes feed). ``None``: everything uses ``database_url``. Needs ``database_url`` (the embedded server
+    has no replica)."""
+    statement_cache_size: int = 100
+    """``DATABASE_STATEMENT_CACHE_SIZE``: asyncpg's prepared-statement cache per connection (its default, 100);
+    ``0`` behind PgBouncer in transaction mode older than 1.21 (or without ``max_prepared_statements``)."""
     data_dir: str = ".data"
     """``TIMELINE_DATA_DIR``: where the embedded PostgreSQL keeps its files (``<data_dir>/postgres``)."""
     host: str = "127.0.0.1"
@@ -72,6 +79,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         defaults = cls()
         return cls(
             database_url=_get(env, "DATABASE_URL"),
+            database_read_url=_read_url(env),
+            statement_cache_size=_int(env, "DATABASE_STATEMENT_CACHE_SIZE", defaults.statement_cache_size),
             data_dir=_get(env, "TIMELINE_DATA_DIR") or defaults.data_dir,
             host=_get(env, "HOST") or defaults.host,
             port=_int(env, "PORT", defaults.port),
@@ -95,6 +104,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 def _get(env: Mapping[str, str], name: str) -> str | None:
     value = env.get(name, "").strip()
     return value or None
+
+
+def _read_url(env: Mapping[str, str]) -> str | None:
+    read_url = _get(env, "DATABASE_READ_URL")
+    if read_url and not _get(env, "DATABASE_URL"):
+        # The embedded server is a lone primary: a read URL without DATABASE_URL is a misconfiguration.
+        raise ValueError("DATABASE_READ_URL needs DATABASE_URL (the primary that takes the writes)")
+    return read_url
 
 
 def _log_format(env: Mapping[str, str]) -> LogFormat | None:

@@ -3,6 +3,11 @@
 Without ``DATABASE_URL`` the session starts an embedded PostgreSQL in a temporary directory; with it, the tests use
 that server, creating and dropping their own databases (``timeline_template_*`` and ``t_*``) on it. The template is
 migrated once with alembic; every test that needs a database gets ``CREATE DATABASE … TEMPLATE`` of it.
+
+With ``TEST_DATABASE_READ_URL`` too (a streaming replica of the ``DATABASE_URL`` server, with synchronous
+``remote_apply`` replication so a write is visible there when it commits; or the same server), the ``settings``
+fixture also points ``database_read_url`` at the test's database on that server: the suite then runs in replica
+mode. It is not named ``DATABASE_READ_URL`` so the CLI subprocesses the tests start do not inherit it.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Protocol
+from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
@@ -97,8 +103,10 @@ async def pool(database_url: str, query_counter: QueryCounter) -> AsyncIterator[
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    """Settings pointing at this test's database."""
-    return Settings(database_url=database_url, data_dir=str(tmp_path / "data"))
+    """Settings pointing at this test's database (and at its copy on ``TEST_DATABASE_READ_URL``'s server)."""
+    read_server = os.environ.get("TEST_DATABASE_READ_URL")
+    read_url = with_database(read_server, urlsplit(database_url).path.lstrip("/")) if read_server else None
+    return Settings(database_url=database_url, database_read_url=read_url, data_dir=str(tmp_path / "data"))
 
 
 @pytest.fixture

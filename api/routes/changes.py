@@ -11,7 +11,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
 from litestar.params import Parameter
 
-from api.dependencies import PoolDep
+from api.dependencies import WritePoolDep
 from api.pagination import DEFAULT_LIMIT, decode_cursor, encode_cursor, invalid_param
 from api.params import Limit
 from api.problems import PROBLEM_JSON, Problem
@@ -109,7 +109,7 @@ class ChangesController(Controller):
     async def list_changes(
         self,
         request: Request[Any, Any, Any],
-        pool: PoolDep,
+        primary_pool: WritePoolDep,
         after: After = None,
         cursor: CursorAlias = None,
         limit: Limit = DEFAULT_LIMIT,
@@ -126,7 +126,7 @@ class ChangesController(Controller):
             types=parse_types(types),
             actor=parse_actor(actor),
         )
-        rows = await queries.list_changes(pool, where, limit + 1)
+        rows = await queries.list_changes(primary_pool, where, limit + 1)
         items = [
             Change(
                 cursor=change_cursor(row.txid, row.id),

@@ -10,7 +10,7 @@ from litestar import Controller, get
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 
-from api.dependencies import PoolDep
+from api.dependencies import PoolDep, WritePoolDep
 from api.migrate import head_revision
 from api.problems import PROBLEM_JSON, Problem, problem
 from api.queries import health as queries
@@ -65,19 +65,26 @@ class HealthController(Controller):
     async def ready(
         self,
         pool: PoolDep,
+        primary_pool: WritePoolDep,
         timeout: Annotated[
             float,
             Parameter(ge=0.05, le=30, description="Seconds to wait for the database before giving up (0.05 to 30)."),
         ] = 2.0,
     ) -> Readiness:
-        """Answer 200 when the database is reachable and migrated to head, else 503 saying which is wrong."""
+        """Answer 200 when the database (the primary, and the read replica when there is one) is reachable and
+        migrated to head, else 503 saying which is wrong."""
+        which = "The database"
         try:
-            async with pool.acquire(timeout=timeout) as conn:
+            async with primary_pool.acquire(timeout=timeout) as conn:
                 current = await queries.fetch_revision(conn, timeout=timeout)
+            if pool is not primary_pool:  # DATABASE_READ_URL: the replica must answer too
+                which = "The read replica"
+                async with pool.acquire(timeout=timeout) as conn:
+                    await queries.fetch_revision(conn, timeout=timeout)
         except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             raise problem(
                 503,
-                f"The database cannot be reached ({type(exc).__name__}).",
+                f"{which} cannot be reached ({type(exc).__name__}).",
                 type_=UNREACHABLE,
                 title="Database unreachable",
             ) from exc

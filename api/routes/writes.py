@@ -29,7 +29,7 @@ from litestar.openapi.spec import (
 from litestar.openapi.spec import Parameter as OpenAPIParameter
 
 from api.auth import BEARER_REQUIRED, write_guard
-from api.dependencies import PoolDep
+from api.dependencies import PoolDep, WritePoolDep
 from api.pagination import DEFAULT_LIMIT, decode_cursor, encode_cursor, invalid_param, next_link
 from api.params import Cursor, Limit
 from api.problems import PROBLEM_JSON, Problem
@@ -111,20 +111,23 @@ def write_handlers(resource: str) -> list[HTTPRouteHandler]:
     item_path = f"/v1/{resource}/{{{param}:str}}"
     tags = [resource]
 
-    async def create(request: Request[Any, Any, Any], pool: PoolDep) -> Response[struct]:  # type: ignore[valid-type]
+    async def create(request: Request[Any, Any, Any], primary_pool: WritePoolDep) -> Response[struct]:  # type: ignore[valid-type]
         key = request.state.api_key
         body = await request.body()
-        return await http.create(pool, resource, body, key.name, request.headers.get("idempotency-key"))
+        return await http.create(primary_pool, resource, body, key.name, request.headers.get("idempotency-key"))
 
-    async def update(request: Request[Any, Any, Any], pool: PoolDep) -> Response[struct]:  # type: ignore[valid-type]
+    async def update(request: Request[Any, Any, Any], primary_pool: WritePoolDep) -> Response[struct]:  # type: ignore[valid-type]
         if_match = http.required_if_match(request.headers.get("if-match"))
         http.check_patch_type(request.headers.get("content-type"))
         body = await request.body()
-        return await http.update(pool, resource, request.path_params[param], body, if_match, request.state.api_key.name)
+        path_id = request.path_params[param]
+        return await http.update(primary_pool, resource, path_id, body, if_match, request.state.api_key.name)
 
-    async def remove(request: Request[Any, Any, Any], pool: PoolDep) -> Response[None]:
+    async def remove(request: Request[Any, Any, Any], primary_pool: WritePoolDep) -> Response[None]:
         if_match = http.required_if_match(request.headers.get("if-match"))
-        return await http.delete(pool, resource, request.path_params[param], if_match, request.state.api_key.name)
+        return await http.delete(
+            primary_pool, resource, request.path_params[param], if_match, request.state.api_key.name
+        )
 
     async def history(
         request: Request[Any, Any, Any], pool: PoolDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
