@@ -24,6 +24,7 @@ from api.logging import RequestLogger, configure_logging
 from api.problems import http_exception_handler, internal_error_handler, write_error_handler
 from api.routes import ROUTE_HANDLERS
 from api.settings import Settings
+from api.webhooks.worker import webhook_workers
 from api.writes.errors import WriteError
 
 PoolInit = Callable[[asyncpg.Connection], Awaitable[None]]
@@ -36,7 +37,8 @@ def _lifespan(
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         if injected is not None:
             app.state.pool = injected
-            yield
+            async with webhook_workers(settings):
+                yield
             return
         if not settings.database_url:
             raise RuntimeError("DATABASE_URL is not set: start the service with `timeline run`, which resolves it")
@@ -48,7 +50,8 @@ def _lifespan(
         )
         app.state.pool = pool
         try:
-            yield
+            async with webhook_workers(settings):
+                yield
         finally:
             await pool.close()
 

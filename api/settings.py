@@ -41,6 +41,18 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     read_requires_key: bool = False
     """``READ_REQUIRES_KEY``: ``1`` makes every read under ``/v1`` need an API key (any scope); reads are public by
     default."""
+    webhook_workers: int = 1
+    """``WEBHOOK_WORKERS``: delivery tasks per process (``0``: this process sends no webhooks)."""
+    webhook_poll_interval: float = 1.0
+    """``WEBHOOK_POLL_INTERVAL``: seconds an idle delivery task waits before looking for due deliveries again."""
+    webhook_timeout: float = 10.0
+    """``WEBHOOK_TIMEOUT``: seconds a receiver has to answer one POST (a timeout is a failed attempt)."""
+    webhook_retry_base: float = 10.0
+    """``WEBHOOK_RETRY_BASE``: seconds before the first retry; each further retry waits twice as long (±20 %)."""
+    webhook_retry_max: float = 3600.0
+    """``WEBHOOK_RETRY_MAX``: the longest wait between two attempts, in seconds."""
+    webhook_retry_window: float = 86400.0
+    """``WEBHOOK_RETRY_WINDOW``: seconds after the first attempt when retries stop and the delivery is `failed`."""
 
     @property
     def postgres_dir(self) -> Path:
@@ -65,6 +77,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             pool_min_size=_int(env, "DATABASE_POOL_MIN", defaults.pool_min_size),
             pool_max_size=_int(env, "DATABASE_POOL_MAX", defaults.pool_max_size),
             read_requires_key=_bool(env, "READ_REQUIRES_KEY", defaults.read_requires_key),
+            webhook_workers=_int(env, "WEBHOOK_WORKERS", defaults.webhook_workers),
+            webhook_poll_interval=_float(env, "WEBHOOK_POLL_INTERVAL", defaults.webhook_poll_interval),
+            webhook_timeout=_float(env, "WEBHOOK_TIMEOUT", defaults.webhook_timeout),
+            webhook_retry_base=_float(env, "WEBHOOK_RETRY_BASE", defaults.webhook_retry_base),
+            webhook_retry_max=_float(env, "WEBHOOK_RETRY_MAX", defaults.webhook_retry_max),
+            webhook_retry_window=_float(env, "WEBHOOK_RETRY_WINDOW", defaults.webhook_retry_window),
         )
 
 
@@ -105,4 +123,17 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ValueError(f"{name} must be an integer, not {raw!r}") from None
     if value < 0:
         raise ValueError(f"{name} must not be negative, not {value}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = _get(env, name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number of seconds, not {raw!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise ValueError(f"{name} must be a positive number of seconds, not {raw!r}")
     return value

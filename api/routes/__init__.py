@@ -14,6 +14,7 @@ from api.routes.propositions import PropositionsController
 from api.routes.search import SearchController
 from api.routes.sources import SourceController
 from api.routes.timeline import TimelineController
+from api.routes.webhooks import WebhooksController
 from api.routes.writes import WRITE_HANDLERS
 
 ROUTE_HANDLERS: list[ControllerRouterHandler] = [
@@ -27,6 +28,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     ActorController,
     SearchController,
     ChangesController,
+    WebhooksController,
     # Last: the write handlers join the routes the read controllers made for the same paths (Litestar 2 cannot
     # merge a controller into an existing route, only plain handlers: see api/routes/writes.py).
     *WRITE_HANDLERS,
