@@ -26,6 +26,7 @@ from api.problems import http_exception_handler, internal_error_handler, write_e
 from api.routes import ROUTE_HANDLERS
 from api.settings import Settings
 from api.stream import stream_lifespan
+from api.webhooks.worker import webhook_workers
 from api.writes.errors import WriteError
 
 PoolInit = Callable[[asyncpg.Connection], Awaitable[None]]
@@ -38,7 +39,8 @@ def _lifespan(
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         if injected is not None:
             app.state.pool = app.state.read_pool = injected
-            yield
+            async with webhook_workers(settings):
+                yield
             return
         if not settings.database_url:
             raise RuntimeError("DATABASE_URL is not set: start the service with `timeline run`, which resolves it")
@@ -53,7 +55,8 @@ def _lifespan(
                 app.state.read_pool = await _open_pool(
                     pools, settings, settings.database_read_url, READ_APPLICATION_NAME, pool_init
                 )
-            yield
+            async with webhook_workers(settings):
+                yield
 
     return lifespan
 
@@ -75,7 +78,8 @@ def _feed_head_lifespan(settings: Settings) -> Callable[[Litestar], AbstractAsyn
         await head.start()
         app.state.feed_head = head
         try:
-            yield
+            async with webhook_workers(settings):
+                yield
         finally:
             app.state.feed_head = None
             await head.stop()

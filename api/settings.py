@@ -66,6 +66,18 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     rate_limit: RateLimit | None = None
     """``RATE_LIMIT``: requests per client IP for anonymous clients, ``120/minute`` from the environment by default;
     ``off`` (or ``0``) disables it. Settings built directly (tests) have none."""
+    webhook_workers: int = 1
+    """``WEBHOOK_WORKERS``: delivery tasks per process (``0``: this process sends no webhooks)."""
+    webhook_poll_interval: float = 1.0
+    """``WEBHOOK_POLL_INTERVAL``: seconds an idle delivery task waits before looking for due deliveries again."""
+    webhook_timeout: float = 10.0
+    """``WEBHOOK_TIMEOUT``: seconds a receiver has to answer one POST (a timeout is a failed attempt)."""
+    webhook_retry_base: float = 10.0
+    """``WEBHOOK_RETRY_BASE``: seconds before the first retry; each further retry waits twice as long (±20 %)."""
+    webhook_retry_max: float = 3600.0
+    """``WEBHOOK_RETRY_MAX``: the longest wait between two attempts, in seconds."""
+    webhook_retry_window: float = 86400.0
+    """``WEBHOOK_RETRY_WINDOW``: seconds after the first attempt when retries stop and the delivery is `failed`."""
 
     @property
     def postgres_dir(self) -> Path:
@@ -98,6 +110,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
                 env, "STREAM_HEARTBEAT_SECONDS", defaults.stream_heartbeat_seconds
             ),
             rate_limit=parse_rate_limit(_get(env, "RATE_LIMIT") or DEFAULT_RATE_LIMIT),
+            webhook_workers=_int(env, "WEBHOOK_WORKERS", defaults.webhook_workers),
+            webhook_poll_interval=_positive_float(env, "WEBHOOK_POLL_INTERVAL", defaults.webhook_poll_interval),
+            webhook_timeout=_positive_float(env, "WEBHOOK_TIMEOUT", defaults.webhook_timeout),
+            webhook_retry_base=_positive_float(env, "WEBHOOK_RETRY_BASE", defaults.webhook_retry_base),
+            webhook_retry_max=_positive_float(env, "WEBHOOK_RETRY_MAX", defaults.webhook_retry_max),
+            webhook_retry_window=_positive_float(env, "WEBHOOK_RETRY_WINDOW", defaults.webhook_retry_window),
         )
 
 

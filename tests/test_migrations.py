@@ -12,6 +12,16 @@ from tests.conftest import NewDatabase
 SAMPLE_ROWS: dict[str, str] = {
     "actors": "INSERT INTO actors (id, kind, name) VALUES ('round-trip', 'person', 'Round Trip')",
     "places": "INSERT INTO places (id, name) VALUES ('round-trip', 'Round Trip')",
+    # Filled before `webhooks` (tables go in name order), so it brings its own webhook.
+    "webhook_deliveries": """
+        WITH hook AS (
+            INSERT INTO webhooks (url, secret, key_name)
+            VALUES ('https://hooks.example/round-trip', 'round-trip-secret-01', 'round-trip') RETURNING id)
+        INSERT INTO webhook_deliveries (webhook_id, change_id, change_txid, event, payload)
+        SELECT id, 1, '1'::xid8, 'actors.upsert', '{}' FROM hook""",
+    "webhooks": """
+        INSERT INTO webhooks (url, secret, key_name)
+        VALUES ('https://hooks.example/second', 'round-trip-secret-02', 'round-trip')""",
 }
 
 SCHEMA_DUMP = {

@@ -49,8 +49,9 @@ def _is_list(operation: dict[str, Any]) -> bool:
 
 
 # Walked elsewhere: the changes feed never ends (its next_cursor is where to poll next, tests/test_writes.py and
-# tests/test_write_concurrency.py), and a resource's history holds one revision per write (tests/test_writes.py).
-_WALKED_ELSEWHERE = ("/v1/changes",)
+# tests/test_write_concurrency.py), a resource's history holds one revision per write (tests/test_writes.py), and
+# webhooks need an admin key (tests/test_webhooks.py).
+_WALKED_ELSEWHERE = ("/v1/changes", "/v1/webhooks", "/v1/webhooks/{webhook_id}/deliveries")
 
 
 def _walked_here(path: str) -> bool:

@@ -16,6 +16,7 @@ from api.routes.search import SearchController
 from api.routes.sources import SourceController
 from api.routes.stream import ChangeStreamController
 from api.routes.timeline import TimelineController
+from api.routes.webhooks import WebhooksController
 from api.routes.writes import WRITE_HANDLERS
 
 ROUTE_HANDLERS: list[ControllerRouterHandler] = [
@@ -31,6 +32,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     ChangesController,
     FeedsController,
     ChangeStreamController,
+    WebhooksController,
     # Last: the write handlers join the routes the read controllers made for the same paths (Litestar 2 cannot
     # merge a controller into an existing route, only plain handlers: see api/routes/writes.py).
     *WRITE_HANDLERS,

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import asyncpg
 
 from api.queries.revisions import Recorded
+from api.webhooks import outbox as webhook_outbox
 
 FEED_CHANNEL = "timeline_changes"
 """The LISTEN/NOTIFY channel every process's feed-head listener follows (see `api.feed_head`)."""
@@ -22,7 +23,9 @@ NOTIFY_CHANGES = f"SELECT pg_notify('{FEED_CHANNEL}', '')"
 
 
 async def after_changes(conn: asyncpg.Connection, recorded: Sequence[Recorded]) -> None:
-    """Tell every API process that the feed moved (delivered at commit, dropped on rollback)."""
+    """Tell every API process that the feed moved (delivered at commit, dropped on rollback), and queue the
+    webhook deliveries of these changes (an outbox: they exist only if the changes commit)."""
     if not recorded:
         return
     await conn.execute(NOTIFY_CHANGES)
+    await webhook_outbox.enqueue(conn, recorded)
