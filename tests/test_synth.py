@@ -14,7 +14,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from api.synth import SynthError, SynthSpec, corpus_status, ensure_corpus, schema_ops, synthesize
+from api.synth import SynthError, SynthSpec, corpus_status, ensure_corpus, rebuild, schema_ops, synthesize
 from api.synth.generate import TABLES
 from api.synth.words import WORDS
 from schema.edtf import edtf_bounds
@@ -199,6 +199,48 @@ async def test_an_interrupted_load_is_repaired_by_the_next(database_url: str, co
     assert await schema_ops.catalog(conn) == before
 
 
+async def test_a_load_killed_during_its_rebuild_is_finished_by_the_next(
+    database_url: str, conn: asyncpg.Connection
+) -> None:
+    before = await schema_ops.catalog(conn)
+    restore = await schema_ops.drop(conn, [*TABLES, "changes"])
+    for _, _, sql in restore.indexes[::2]:  # as if killed with half the indexes back
+        await conn.execute(sql)
+    await conn.execute(restore.constraints[0][2])
+
+    await synthesize(database_url, SPEC, workers=0, truncate=True)
+
+    assert await schema_ops.catalog(conn) == before
+    assert await conn.fetchval("SELECT count(*) FROM claims") == SPEC.claims
+
+
+async def test_rebuild_plan_waits_for_what_a_step_needs(conn: asyncpg.Connection) -> None:
+    tables = [*TABLES, "changes"]
+    restore = await schema_ops.drop(conn, tables)
+    try:
+        steps = rebuild.plan(restore, tables, {t: 1000 for t in tables})
+    finally:
+        await schema_ops.run_pending(conn, restore.statements())
+
+    assert sorted(s.name for s in steps if s.kind != "analyze") == sorted(
+        name for _, name, _ in [*restore.indexes, *restore.constraints]
+    )
+    analyze = {s.table: s for s in steps if s.kind == "analyze"}
+    assert set(analyze) == set(tables)
+    for step in steps:
+        if step.kind == "index":
+            assert step in analyze[step.table].after  # statistics of expression indexes need the index
+    foreign = [s for s in steps if "FOREIGN KEY" in s.sql]
+    unique = [s for s in steps if " UNIQUE " in s.sql]
+    assert foreign and unique
+    for fk in foreign:
+        assert {u for u in unique if u.table in fk.tables} <= fk.after
+        assert len(fk.tables) == 2 or fk.table == "actors"  # a self-reference locks one table
+    index_a, index_b = [s for s in steps if s.kind == "index" and s.table == "claims"][:2]
+    assert not index_a.clashes(index_b)  # CREATE INDEX on one table share their lock
+    assert analyze["claims"].clashes(index_a) and index_a.clashes(analyze["claims"])
+
+
 async def test_refuses_a_database_with_data_unless_truncate(database_url: str, conn: asyncpg.Connection) -> None:
     await conn.execute("INSERT INTO actors (id, kind, name) VALUES ('someone', 'person', 'Someone')")
     before = await schema_ops.catalog(conn)
@@ -254,6 +296,15 @@ async def test_fills_the_changes_feed_when_there_is_one(database_url: str, conn:
     claim = await conn.fetchrow("SELECT id, claimant_id FROM claims LIMIT 1")
     involved = await conn.fetchval("SELECT actor_ids FROM changes WHERE resource_id = $1", claim["id"])
     assert claim["claimant_id"] in involved
+    # One transaction (the feed orders by txid, then id): every event before any claim, whatever
+    # order the chunks were made and COPYed in; a change written after the corpus gets a later id.
+    assert await conn.fetchval("SELECT count(DISTINCT txid) FROM changes") == 1
+    order = await conn.fetchrow(
+        "SELECT max(id) FILTER (WHERE resource_type = 'events') AS events,"
+        " min(id) FILTER (WHERE resource_type = 'claims') AS claims FROM changes"
+    )
+    assert order["events"] < order["claims"]
+    assert await conn.fetchval("SELECT nextval('changes_id_seq')") > await conn.fetchval("SELECT max(id) FROM changes")
 
 
 def test_cli_prints_each_table_and_the_total(database_url: str, tmp_path: Path) -> None:

@@ -1,8 +1,9 @@
 """The producers of the corpus and the worker-process side of generation.
 
 A producer makes one chunk of rows of its main table, with the rows of the tables that
-hang off it, as COPY text. Chunks are made in worker processes (PostgreSQL, not Python, is
-the slow side: the generated tsvector columns), each process building its `Context` once.
+hang off it (and their changes-feed rows, numbered in advance), as COPY text. Chunks are
+made in worker processes (PostgreSQL, not Python, is the slow side: the generated tsvector
+columns), each process building its `Context` once.
 """
 
 from __future__ import annotations
@@ -22,29 +23,44 @@ class Producer:
     tables: tuple[str, ...]
     """Tables the producer writes (besides `changes`), in the order they are listed in reports."""
 
+    changes_per_row: int
+    """At most this many changes per row of the main table (the row and its citations)."""
+
     def chunks(self, spec: SynthSpec) -> range:
         rows = {"events": spec.events, "claims": spec.claims}.get(self.name)
         return spec.chunks(rows) if rows is not None else range(1)
 
+    def change_block(self, spec: SynthSpec) -> int:
+        """Change ids reserved for one chunk: room for its rows' most changes."""
+        rows = {
+            "actors": spec.actors,
+            "places": spec.places,
+            "sources": spec.sources,
+            "propositions": spec.propositions,
+        }.get(self.name, spec.chunk)
+        return rows * self.changes_per_row
+
 
 PRODUCERS: tuple[Producer, ...] = (
-    Producer("actors", reference.actors, ("actors", "actor_affiliations")),
-    Producer("places", reference.places, ("places",)),
-    Producer("sources", reference.sources, ("sources",)),
-    Producer("propositions", reference.propositions, ("propositions",)),
-    Producer("events", events.events, ("events", "event_participants", "citations")),
+    Producer("actors", reference.actors, ("actors", "actor_affiliations"), 1),
+    Producer("places", reference.places, ("places",), 1),
+    Producer("sources", reference.sources, ("sources",), 1),
+    Producer("propositions", reference.propositions, ("propositions",), 1),
+    Producer("events", events.events, ("events", "event_participants", "citations"), 2),
     Producer(
         "claims",
         claims.claims,
         ("claims", "claim_reporting", "claim_events", "claim_stances", "claim_links", "citations"),
+        3,
     ),
 )
+"""In the order of the changes feed: what a resource refers to comes before it."""
 BY_NAME = {p.name: p for p in PRODUCERS}
 COLUMNS: dict[str, tuple[str, ...]] = {
     **reference.COLUMNS,
     **events.COLUMNS,
     **claims.COLUMNS,
-    "changes": ("resource_type", "resource_id", "operation", "version", "actor_ids"),
+    "changes": ("id", "resource_type", "resource_id", "operation", "version", "actor_ids"),
 }
 TABLES: tuple[str, ...] = (
     "actors",
@@ -66,6 +82,20 @@ TABLES: tuple[str, ...] = (
 _context: Context | None = None
 
 
+def first_change_id(spec: SynthSpec, producer: str, chunk: int) -> int:
+    """The id of the first change of a chunk: producers in feed order, each chunk a block of its own.
+
+    Ids are fixed before any chunk is made, so chunks made in any order (and COPYed as they come)
+    still number the feed in the order a mirror can apply it; a block's unused ids are gaps.
+    """
+    first = 1
+    for p in PRODUCERS:
+        if p.name == producer:
+            return first + chunk * p.change_block(spec)
+        first += len(p.chunks(spec)) * p.change_block(spec)
+    raise KeyError(producer)
+
+
 def init_worker(spec: SynthSpec, changes: bool) -> None:
     """Process-pool initializer: build the shared context once per worker."""
     global _context
@@ -76,4 +106,9 @@ def make_chunk(producer: str, chunk: int) -> dict[str, bytes]:
     """One chunk of one producer, as COPY text by table (run in a worker)."""
     assert _context is not None, "init_worker was not run"
     lines = BY_NAME[producer].make(_context, chunk)
+    if "changes" in lines:
+        changes = lines["changes"]
+        assert len(changes) <= BY_NAME[producer].change_block(_context.spec), producer
+        first = first_change_id(_context.spec, producer, chunk)
+        lines["changes"] = [f"{first + k}\t{line}" for k, line in enumerate(changes)]
     return {table: "".join(rows).encode() for table, rows in lines.items() if rows}

@@ -4,25 +4,27 @@
 2. Producers make chunks in worker processes; each producer's chunks go round-robin to its
    connections ("lanes"), which COPY every table of a chunk in turn. Producers and lanes run
    concurrently, so both cores work: the generated tsvector columns make PostgreSQL, not
-   Python, the slow side.
-3. Recreate the indexes (largest first, on parallel connections), ANALYZE, add back the
-   unique and foreign keys (each checked in one pass), enable the trigger.
+   Python, the slow side. The changes feed history has a connection of its own, in one
+   transaction (`_write_changes`). `revisions` stays empty, so the feed's `state` is null for
+   the corpus's changes: a revision holds a second copy of its row as JSON, which would add
+   about as much to load and store as the claims themselves.
+3. Recreate the indexes, ANALYZE, add back the unique and foreign keys (each checked in one
+   pass) on parallel connections without phase barriers (`rebuild`), enable the trigger.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
-import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from multiprocessing import get_context
-from typing import IO, Any
+from typing import Any
 
 import asyncpg
 
-from api.synth import schema_ops
+from api.synth import rebuild, schema_ops
 from api.synth.generate import COLUMNS, PRODUCERS, TABLES, Producer, init_worker, make_chunk
 from api.synth.report import Report
 from api.synth.spec import SynthSpec
@@ -46,15 +48,11 @@ async def _connect(url: str, settings: dict[str, str]) -> asyncpg.Connection:
     return conn
 
 
-async def _blocks(blob: bytes, size: int = 1 << 20) -> AsyncIterator[bytes]:
-    view = memoryview(blob)
-    for at in range(0, len(view), size):
-        yield bytes(view[at : at + size])
-
-
-async def _copy(conn: asyncpg.Connection, table: str, source: Any, report: Report, rows: int) -> None:
+async def _copy(conn: asyncpg.Connection, table: str, source: bytes, report: Report, rows: int) -> None:
     started = time.perf_counter()
-    await conn.copy_to_table(table, source=source, columns=list(COLUMNS[table]), format="text")
+    # asyncpg takes any buffer; bytes itself would be taken for a file name.
+    data: Any = memoryview(source)
+    await conn.copy_to_table(table, source=data, columns=list(COLUMNS[table]), format="text")
     report.add_copy(table, rows, time.perf_counter() - started)
 
 
@@ -64,7 +62,7 @@ async def _produce(
     url: str,
     executor: Executor,
     report: Report,
-    spool: IO[bytes] | None,
+    changes: asyncio.Queue[bytes | None] | None,
     settings: dict[str, str],
 ) -> None:
     loop = asyncio.get_running_loop()
@@ -76,7 +74,7 @@ async def _produce(
             for table in producer.tables:
                 blob = chunk.get(table)
                 if blob:
-                    await _copy(conn, table, _blocks(blob), report, blob.count(b"\n"))
+                    await _copy(conn, table, blob, report, blob.count(b"\n"))
 
     async def feed() -> None:
         pending: collections.deque[asyncio.Future[dict[str, bytes]]] = collections.deque()
@@ -85,8 +83,8 @@ async def _produce(
         async def dispatch() -> None:
             nonlocal sent
             chunk = await pending.popleft()
-            if spool is not None and "changes" in chunk:
-                spool.write(chunk["changes"])
+            if changes is not None and "changes" in chunk:
+                await changes.put(chunk["changes"])
             await queues[sent % len(queues)].put(chunk)
             sent += 1
 
@@ -117,31 +115,26 @@ async def _produce(
                 conn.terminate()
 
 
-async def _spooled(spools: Sequence[IO[bytes]]) -> AsyncIterator[bytes]:
-    for spool in spools:
-        spool.seek(0)
-        while block := spool.read(1 << 20):
-            yield block
-
-
-async def _run_all(
-    url: str, statements: list[tuple[str, str, str]], jobs: int, settings: dict[str, str], report: Report, kind: str
+async def _write_changes(
+    url: str, settings: dict[str, str], queue: asyncio.Queue[bytes | None], report: Report
 ) -> None:
-    """Run (table, name, sql) statements on `jobs` connections, in the order given."""
-    queue: collections.deque[tuple[str, str, str]] = collections.deque(statements)
+    """The changes feed history, COPYed as chunks come, in one transaction.
 
-    async def worker() -> None:
-        conn = await _connect(url, settings)
+    One transaction gives every row the same txid, so the feed's (txid, id) order is the order of
+    the ids `generate.first_change_id` gave them whatever order the chunks arrive in; and the feed
+    shows none of the corpus until all of it is there.
+    """
+    conn = await _connect(url, settings)
+    try:
+        async with conn.transaction():
+            while (blob := await queue.get()) is not None:
+                await _copy(conn, "changes", blob, report, blob.count(b"\n"))
+            await conn.execute("SELECT setval(pg_get_serial_sequence('changes', 'id'), max(id)) FROM changes")
+    finally:
         try:
-            while queue:
-                table, name, sql = queue.popleft()
-                started = time.perf_counter()
-                await conn.execute(sql)
-                report.add_step(kind, table, name, time.perf_counter() - started)
-        finally:
-            await conn.close()
-
-    await asyncio.gather(*(worker() for _ in range(max(1, min(jobs, len(statements))))))
+            await conn.close(timeout=10)
+        except Exception:  # a COPY cut short: no goodbye needed
+            conn.terminate()
 
 
 def _executor(spec: SynthSpec, workers: int, changes: bool) -> Executor:
@@ -157,14 +150,6 @@ def _first(error: BaseException) -> BaseException:
     while isinstance(error, BaseExceptionGroup):
         error = error.exceptions[0]
     return error
-
-
-def _count_lines(spool: IO[bytes]) -> int:
-    spool.seek(0)
-    lines = 0
-    while block := spool.read(1 << 20):
-        lines += block.count(b"\n")
-    return lines
 
 
 async def _count_rows(conn: asyncpg.Connection, tables: list[str]) -> int:
@@ -186,33 +171,20 @@ async def _rebuild(
     maintenance_work_mem: str,
     echo: Callable[[str], None],
 ) -> None:
-    """Put back every index, key and trigger `restore` lists; ANALYZE the tables on the way."""
+    """Put back every index, key and trigger `restore` lists; ANALYZE the tables (see `rebuild`)."""
     settings = {
         "maintenance_work_mem": maintenance_work_mem,
         "max_parallel_maintenance_workers": "1" if jobs > 1 else "2",
         "synchronous_commit": "off",
     }
-    sizes = await _table_sizes(conn, tables)
-    # Longest first, so the last ones to finish are short: GIN indexes cost about 3x a B-tree.
-    indexes = sorted(restore.indexes, key=lambda i: -sizes.get(i[0], 0) * (3 if " USING gin " in i[2] else 1))
     started = time.perf_counter()
-    await _run_all(url, indexes, jobs, settings, report, "index")
-    report.phase("indexes", time.perf_counter() - started)
-    echo(f"indexes rebuilt in {time.perf_counter() - started:.1f}s")
-    started = time.perf_counter()
-    analyze = sorted(((t, t, f"ANALYZE {t}") for t in tables), key=lambda s: -sizes.get(s[0], 0))
-    await _run_all(url, analyze, jobs, settings, report, "analyze")
-    report.phase("analyze", time.perf_counter() - started)
-    started = time.perf_counter()
-    unique = [c for c in restore.constraints if " UNIQUE " in c[2] or " PRIMARY KEY " in c[2]]
-    foreign = [c for c in restore.constraints if c not in unique]
-    await _run_all(url, unique, jobs, settings, report, "key")
-    await _run_all(url, foreign, jobs, settings, report, "key")
+    steps = rebuild.plan(restore, tables, await _table_sizes(conn, tables))
+    await rebuild.run(steps, jobs, lambda: _connect(url, settings), report)
     for sql in restore.triggers:
         await conn.execute(sql)
     await schema_ops.finish_restore(conn)
-    report.phase("keys", time.perf_counter() - started)
-    echo(f"unique and foreign keys checked and restored in {time.perf_counter() - started:.1f}s")
+    report.phase("rebuild", time.perf_counter() - started)
+    echo(f"indexes, keys and statistics rebuilt in {time.perf_counter() - started:.1f}s")
 
 
 async def synthesize(
@@ -244,13 +216,13 @@ async def synthesize(
         pending = await schema_ops.pending_restore(conn)
         if pending:
             echo(f"an interrupted load left {len(pending)} index/key statements to run: running them first")
-            for sql in pending:
-                await conn.execute(sql)
-            await schema_ops.finish_restore(conn)
+            await schema_ops.run_pending(conn, pending)
         if not truncate and await _count_rows(conn, emptied) > 0:
             raise SynthError("the database already holds data: pass --truncate to replace it")
         changes = "changes" in present
         tables = [*TABLES, *(["changes"] if changes else [])]
+        for table in tables:  # reported in this order, whichever finishes first
+            report.table(table)
         started = time.perf_counter()
         restore = await schema_ops.drop(conn, tables)
         report.phase("drop", time.perf_counter() - started)
@@ -260,7 +232,7 @@ async def synthesize(
         )
         loaded = False
         try:
-            await _load(conn, url, spec, report, workers, changes, echo)
+            await _load(url, spec, report, workers, changes, echo)
             loaded = True
         finally:
             if not loaded:  # leave the tables empty, as they were, so that the keys can come back
@@ -273,7 +245,6 @@ async def synthesize(
 
 
 async def _load(
-    conn: asyncpg.Connection,
     url: str,
     spec: SynthSpec,
     report: Report,
@@ -282,28 +253,23 @@ async def _load(
     echo: Callable[[str], None],
 ) -> None:
     settings = {"synchronous_commit": "off"}
-    spools: dict[str, IO[bytes]] = {}
-    if changes:
-        spools = {p.name: tempfile.TemporaryFile() for p in PRODUCERS}  # noqa: SIM115 (closed below)
-    try:
-        started = time.perf_counter()
-        with _executor(spec, workers, changes) as executor:
-            try:
-                async with asyncio.TaskGroup() as group:
-                    for p in PRODUCERS:
-                        group.create_task(_produce(p, spec, url, executor, report, spools.get(p.name), settings))
-            except BaseExceptionGroup as group_error:
-                raise _first(group_error) from None
-        report.phase("copy", time.perf_counter() - started)
-        echo(f"rows copied in {time.perf_counter() - started:.1f}s")
-        if changes:
-            started = time.perf_counter()
-            rows = sum(_count_lines(spool) for spool in spools.values())
-            ordered = [spools[p.name] for p in PRODUCERS]
-            await conn.execute("SET synchronous_commit = off")
-            await _copy(conn, "changes", _spooled(ordered), report, rows)
-            report.phase("changes", time.perf_counter() - started)
-            echo(f"changes feed history: {rows} rows in {time.perf_counter() - started:.1f}s")
-    finally:
-        for spool in spools.values():
-            spool.close()
+    started = time.perf_counter()
+    feed: asyncio.Queue[bytes | None] | None = asyncio.Queue(maxsize=8) if changes else None
+
+    async def produce_all() -> None:
+        async with asyncio.TaskGroup() as group:
+            for p in PRODUCERS:
+                group.create_task(_produce(p, spec, url, executor, report, feed, settings))
+        if feed is not None:
+            await feed.put(None)
+
+    with _executor(spec, workers, changes) as executor:
+        try:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(produce_all())
+                if feed is not None:
+                    group.create_task(_write_changes(url, settings, feed, report))
+        except BaseExceptionGroup as group_error:
+            raise _first(group_error) from None
+    report.phase("copy", time.perf_counter() - started)
+    echo(f"rows copied in {time.perf_counter() - started:.1f}s")

@@ -65,6 +65,20 @@ async def pending_restore(conn: asyncpg.Connection) -> list[str]:
     return [r["statement"] for r in await conn.fetch(f"SELECT statement FROM {JOURNAL} ORDER BY position")]
 
 
+async def run_pending(conn: asyncpg.Connection, statements: list[str]) -> None:
+    """Run what an interrupted load left to restore; what it had already restored is there and is skipped.
+
+    A load killed during its rebuild leaves some indexes and keys back (each statement is its own
+    transaction): running their statements again would fail with "already exists".
+    """
+    for sql in statements:
+        try:
+            await conn.execute(sql)
+        except (asyncpg.DuplicateTableError, asyncpg.DuplicateObjectError):
+            continue
+    await finish_restore(conn)
+
+
 async def finish_restore(conn: asyncpg.Connection) -> None:
     await conn.execute(f"DROP TABLE IF EXISTS {JOURNAL}")
 
