@@ -165,9 +165,14 @@ async def create_pool(
         "init": init_all,
         "command_timeout": 30,
         "statement_cache_size": statement_cache_size,
+        # asyncpg prepares and caches every statement; after five runs PostgreSQL may switch one to a generic plan
+        # chosen without the values, and the best plan of a list query depends on them (a hot or a rare actor, an
+        # early or late window): 100 ms with a custom plan, 7.4 s with the generic one (BENCHMARKS.md). Planning
+        # these statements takes well under a millisecond, so always plan with the values.
+        "server_settings": {"plan_cache_mode": "force_custom_plan"},
     }
     if "application_name" not in parse_qs(urlsplit(url).query):  # a name given in the URL wins
-        kwargs["server_settings"] = {"application_name": application_name}
+        kwargs["server_settings"]["application_name"] = application_name
     try:
         pool: asyncpg.Pool = await asyncpg.create_pool(url, min_size=min(min_size, max_size), **kwargs)
     except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:

@@ -122,3 +122,61 @@ async def test_one_claim_or_none(conn: asyncpg.Connection, data: dict[str, Any])
 async def test_actor_exists(conn: asyncpg.Connection, data: dict[str, Any]) -> None:
     assert await q.actor_exists(conn, "silent-actor")
     assert not await q.actor_exists(conn, "nobody")
+
+
+SINGLE_FILTERS = {
+    "claimants": ClaimFilters(claimants=["hossein-amir-abdollahian", "dmitry-peskov"]),
+    "kinds": ClaimFilters(kinds=["denial", "admission", "assertion"]),
+    "proposition": ClaimFilters(proposition=DELIVERED),
+    "stance": ClaimFilters(stance="supports"),
+    "event": ClaimFilters(event="wsj-report"),
+    "window": ClaimFilters(start=date(2022, 10, 1), end=date(2023, 1, 31)),
+    "reported_via": ClaimFilters(reported_via="wall-street-journal"),
+    "source": ClaimFilters(source="doc-fr"),
+    "language": ClaimFilters(language="fr"),
+    "q": ClaimFilters(q="drone"),
+}
+
+
+def combined(a: ClaimFilters, b: ClaimFilters) -> ClaimFilters:
+    """Both sets of filters at once (each sets fields the other leaves None)."""
+    fields = {name: value for name, value in vars(a).items() if value is not None}
+    fields.update({name: value for name, value in vars(b).items() if value is not None})
+    return ClaimFilters(**fields)
+
+
+async def test_two_filters_together_keep_what_both_keep(conn: asyncpg.Connection, data: dict[str, Any]) -> None:
+    # The WHERE clause is assembled from the filters that are set, each with its own parameter number: any pair
+    # must keep exactly the claims both keep alone, in the same order.
+    alone = {name: await all_ids(conn, filters) for name, filters in SINGLE_FILTERS.items()}
+    assert all(alone.values()), alone
+    assert alone["stance"] != alone["proposition"]  # a stance alone is a filter of its own
+    names = sorted(SINGLE_FILTERS)
+    for i, first in enumerate(names):
+        for second in names[i + 1 :]:
+            both = await all_ids(conn, combined(SINGLE_FILTERS[first], SINGLE_FILTERS[second]))
+            expected = [claim_id for claim_id in alone[first] if claim_id in alone[second]]
+            assert both == expected, (first, second)
+
+
+async def test_a_stance_and_a_proposition_hold_on_the_same_stance(
+    conn: asyncpg.Connection, data: dict[str, Any]
+) -> None:
+    supports = await all_ids(conn, ClaimFilters(proposition=DELIVERED, stance="supports"))
+    opposes = await all_ids(conn, ClaimFilters(proposition=DELIVERED, stance="opposes"))
+    assert supports and opposes
+    assert not set(supports) & set(opposes)
+
+
+async def test_filtered_pages_continue_with_the_cursor(conn: asyncpg.Connection, data: dict[str, Any]) -> None:
+    filters = ClaimFilters(q="drone", kinds=["denial", "admission", "assertion", "report"])
+    expected = await all_ids(conn, filters)
+    for order, want in (("asc", expected), ("desc", expected[::-1])):
+        seen: list[str] = []
+        key = None
+        while True:
+            items, key = await q.list_claims(conn, filters, order=order, after=key, limit=1, languages=EN)
+            seen += [c.id for c in items]
+            if key is None:
+                break
+        assert seen == want

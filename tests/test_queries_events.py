@@ -151,3 +151,38 @@ async def test_get_event_embeds_citations_and_claims_in_time_order(pool: asyncpg
 async def test_actor_exists(pool: asyncpg.Pool, data: dict[str, Any]) -> None:
     assert await actor_exists(pool, "kremlin")
     assert not await actor_exists(pool, "nobody")
+
+
+def overlapping(events: list[dict[str, Any]], start: date | None, end: date | None) -> list[str]:
+    """Ids of the events whose [earliest, latest] reaches `start` and starts by `end`, in time order."""
+    kept = []
+    for e in events:
+        bounds = edtf_bounds(e["when"])
+        if (start is None or bounds.latest >= start) and (end is None or bounds.earliest <= end):
+            kept.append(e)
+    return time_order(kept)
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        (date(2022, 11, 1), date(2023, 2, 5)),
+        (date(2023, 2, 5), date(2023, 2, 5)),
+        (None, date(2022, 10, 1)),
+        (date(2024, 1, 1), None),
+        # Inverted (the routes refuse it; called directly): the events spanning the gap, and no error from the
+        # range overlap the statement adds for the index.
+        (date(2023, 6, 1), date(2023, 2, 1)),
+    ],
+)
+async def test_a_window_with_an_actor_keeps_what_each_keeps(
+    pool: asyncpg.Pool, data: dict[str, Any], start: date | None, end: date | None
+) -> None:
+    events = data["events"]
+    in_window = overlapping(events, start, end)
+    assert await ids(pool, EventFilters(start=start, end=end)) == in_window
+    for actor_id in sorted({p["actor"] for e in events for p in e.get("participants", [])}):
+        of_actor = await ids(pool, EventFilters(actors=[actor_id]))
+        assert of_actor == await ids(pool, EventFilters(participant=actor_id))
+        both = await ids(pool, EventFilters(actors=[actor_id], start=start, end=end))
+        assert both == [event_id for event_id in in_window if event_id in of_actor]

@@ -152,3 +152,33 @@ async def test_snippets_are_escaped_html_with_only_mark_tags(cast: asyncpg.Pool)
     (hit,) = [r.hit for r in await hits(cast, "factory", ("event",))]
     assert "&lt;b&gt;<mark>factory</mark>&lt;/b&gt; &amp; more" in hit.snippet
     assert "<b>" not in hit.snippet
+
+
+async def test_each_type_ranks_at_most_its_candidates_and_pages_through_them_once(pool: asyncpg.Pool) -> None:
+    # More events match "shahed" than a type contributes: the search serves CANDIDATES of them, each once across
+    # pages, best first; a rarer word among the same events is still found (the bound is per query, per type).
+    count = queries.CANDIDATES + 25
+    titles = [{"en": "Shahed drones" + " Shahed" * (n % 3)} for n in range(count)]
+    events = [event(f"shahed-{n:03d}", title=title) for n, title in enumerate(titles)]
+    events.append(event("shahed-rare", title={"en": "Shahed drones over Yelabuga"}))
+    await load(pool, {"dataset": "many", "events": events})
+    first_page = await queries.search(pool, "shahed", ("event",), after=None, limit=200, languages=EN)
+    served = list(first_page)
+    while True:
+        last = served[-1]
+        more = await queries.search(
+            pool, "shahed", ("event",), after=(last.rank, last.hit.type, last.hit.id), limit=200, languages=EN
+        )
+        if not more:
+            break
+        served += more
+    ids = [r.hit.id for r in served]
+    assert len(ids) == len(set(ids)) == queries.CANDIDATES
+    order = [(-r.rank, r.hit.id) for r in served]
+    assert order == sorted(order)
+    assert [(r.hit.type, r.hit.id) for r in await hits(pool, "shahed yelabuga", ("event",))] == [
+        ("event", "shahed-rare")
+    ]
+    # The same candidates every time, so a walk of pages is stable.
+    again = await queries.search(pool, "shahed", ("event",), after=None, limit=200, languages=EN)
+    assert [r.hit.id for r in again] == [r.hit.id for r in first_page]

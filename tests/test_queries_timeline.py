@@ -99,3 +99,28 @@ async def test_items_have_the_fields_of_their_kind(pool: asyncpg.Pool, data: dic
     event = by_id["deployment"]
     assert isinstance(event, TimelineEvent)
     assert event.latest is None and [p.id for p in event.participants] == ["kremlin"]
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        (date(2022, 11, 1), date(2023, 2, 5)),
+        (date(2023, 1, 15), None),
+        (date(2023, 6, 1), date(2023, 2, 1)),  # inverted (refused by the route): no error, the items spanning it
+    ],
+)
+async def test_a_window_keeps_the_overlapping_items_of_both_sides(
+    pool: asyncpg.Pool, data: dict[str, Any], start: date, end: date | None
+) -> None:
+    def overlaps(when: str) -> bool:
+        bounds = edtf_bounds(when)
+        return bounds.latest >= start and (end is None or bounds.earliest <= end)
+
+    kept = {("event", e["id"]) for e in data["events"] if overlaps(e["when"])}
+    kept |= {("claim", c["id"]) for c in data["claims"] if overlaps(c["when"])}
+    expected = [key for key in merged_order(data) if key in kept]
+    assert await stream(pool, TimelineFilters(start=start, end=end)) == expected
+    for actor_id in ("kremlin", "dmitry-peskov"):
+        of_actor = await stream(pool, TimelineFilters(actors=[actor_id]))
+        both = await stream(pool, TimelineFilters(actors=[actor_id], start=start, end=end))
+        assert both == [key for key in expected if key in of_actor]

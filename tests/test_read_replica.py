@@ -172,12 +172,13 @@ async def pair_database(pair: Pair, pair_template: str) -> AsyncIterator[str]:
 
 
 def replica_settings(pair: Pair, database: str, tmp_path: Path, **extra: Any) -> Settings:
-    """Both URLs; no feed head unless asked (its own reads would blur which server ran a request's statements)."""
+    """Both URLs; no feed head and no webhook worker unless asked (their own reads would blur which server ran a
+    request's statements)."""
     return Settings(
         database_url=with_database(pair.primary, database),
         database_read_url=with_database(pair.replica, database),
         data_dir=str(tmp_path / "data"),
-        **{"feed_listen": False, **extra},
+        **{"feed_listen": False, "webhook_workers": 0, **extra},
     )
 
 
@@ -289,7 +290,10 @@ async def test_without_a_read_url_there_is_one_pool_on_the_primary(
     pair: Pair, pair_database: str, tmp_path: Path
 ) -> None:
     settings = Settings(
-        database_url=with_database(pair.primary, pair_database), data_dir=str(tmp_path / "data"), feed_listen=False
+        database_url=with_database(pair.primary, pair_database),
+        data_dir=str(tmp_path / "data"),
+        feed_listen=False,
+        webhook_workers=0,
     )
     async with AsyncTestClient(app=create_app(settings)) as client:
         assert client.app.state.read_pool is client.app.state.pool

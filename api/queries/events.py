@@ -69,10 +69,9 @@ TEXT_QUERY = (
 EVENT_FILTERS = {
     "start": "e.latest >= {0}::date",
     "end": "e.earliest <= {0}::date",
-    "participant": "EXISTS (SELECT 1 FROM event_participants AS p WHERE p.event_id = e.id AND p.actor_id = {0}::text)",
-    "actors": (
-        "EXISTS (SELECT 1 FROM event_participants AS p WHERE p.event_id = e.id AND p.actor_id = ANY({0}::text[]))"
-    ),
+    # `e.id IN (…)` lets the planner start from the actor's rows of `event_participants_actor_idx`.
+    "participant": "e.id IN (SELECT p.event_id FROM event_participants AS p WHERE p.actor_id = {0}::text)",
+    "actors": "e.id IN (SELECT p.event_id FROM event_participants AS p WHERE p.actor_id = ANY({0}::text[]))",
     "kinds": "e.kind = ANY({0}::text[])",
     "places": "e.place_id = ANY({0}::text[])",
     "tags": "e.tags && {0}::text[]",
@@ -166,6 +165,23 @@ def where_clause(fragments: dict[str, str], filters: object, params: SqlParams) 
     return conditions
 
 
+def period_overlap(alias: str, start: date | None, end: date | None, params: SqlParams) -> list[str]:
+    """The window again, as a range overlap that `<table>_period_idx` (GiST) answers; nothing without a window.
+
+    It keeps the same rows as the two comparisons on `earliest` and `latest`. Its worth is to the planner: it has
+    statistics on that range, none on how `earliest` and `latest` move together, so on the comparisons alone it
+    takes a window to hold a quarter of the table and walks the time index from the first day (for an actor and a
+    window: hundreds of thousands of rows read to serve a few). An inverted window (refused by the routes) adds
+    nothing, since daterange would raise.
+    """
+    if (start is None and end is None) or (start is not None and end is not None and start > end):
+        return []
+    return [
+        f"daterange({alias}.earliest, {alias}.latest, '[]') && daterange({params.add(start)}::date, "
+        f"{params.add(end)}::date, '[]')"
+    ]
+
+
 def direction(order: Order) -> tuple[str, str]:
     """The ORDER BY direction and the keyset comparison for an order."""
     return ("ASC", ">") if order == "asc" else ("DESC", "<")
@@ -174,6 +190,7 @@ def direction(order: Order) -> tuple[str, str]:
 def _list_statement(filters: EventFilters, keyset: Keyset) -> tuple[str, list[Any]]:
     params = SqlParams()
     conditions = where_clause(EVENT_FILTERS, filters, params)
+    conditions += period_overlap("e", filters.start, filters.end, params)
     sort, compare = direction(keyset.order)
     if keyset.after is not None:
         day, event_id = keyset.after

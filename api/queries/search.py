@@ -6,6 +6,19 @@ unstemmed configurations, all of which drop accents) and OR-ed, so "usines" find
 the GIN indexes on `search_vector` find the matches. Actors also match by name trigrams, so a
 misspelt name still finds its owner.
 
+Work per request is bounded: each of events, claims and citations contributes at most `CANDIDATES` hits, the
+first ones its GIN index finds (the bitmap heap scan returns matches in table order and stops after them), and
+only those are ranked: the cost is the bitmap (proportional to the matches, ~80 ms for 400,000) plus `CANDIDATES`
+rows per type. At a million events a common French word matches hundreds of thousands of rows, and no index returns rows
+in `ts_rank` order, so ranking every match (the former design) cost seconds. Two alternatives were measured and
+rejected: "the N most recent matches" (an index walk in time order with the `@@` filter) is fast for common words
+but reads the whole table when a word is rarer than the planner's estimate (a stop word of one language: 20 s),
+and a LIMIT without the bitmap (a sequential scan) starts wherever a concurrent scan of the table is
+(`synchronize_seqscans`), so pages would not be stable. The words are read from the `query` CTE (MATERIALIZED), which
+the planner cannot see through: the plan is the same bitmap scan for every query, never a walk. Actors (20,000 rows
+at that scale) are all ranked. Consequence for clients: when more than `CANDIDATES` items of one type match, the
+search serves `CANDIDATES` of them, ranked among themselves; more words narrow it.
+
 Every hit gets an integer rank: `ts_rank` (plus, for actors, a tenth of the name's trigram
 word similarity) in micro-units. Being an integer it compares exactly, so the keyset
 (rank DESC, type, id) pages without duplicates or gaps. Snippets (`ts_headline`, the costly
@@ -62,9 +75,12 @@ CITATION_SNIPPET = _snippet("SELECT timeline_ts_config(ci.language), ci.language
 
 RANK = "round({0} * 1000000)::bigint"
 
+CANDIDATES = 200
+"""Hits ranked per type (events, claims, citations): the API's largest page, so one type can fill it."""
+
 # $1 query, $2 types, ($3 rank, $4 type, $5 id) of the last hit served or NULLs, $6 row count, $7 languages.
 SEARCH = f"""
-WITH query AS (
+WITH query AS MATERIALIZED (
     SELECT websearch_to_tsquery('timeline_fr', $1::text) || websearch_to_tsquery('timeline_en', $1::text)
             || websearch_to_tsquery('timeline_simple', $1::text) AS words,
         timeline_normalise_name($1::text) AS name
@@ -76,17 +92,20 @@ hits AS (
     WHERE 'actor' = ANY($2::text[])
         AND (a.search_vector @@ q.words OR (q.name <> '' AND q.name <% a.search_names))
     UNION ALL
-    SELECT 'event', e.id, {RANK.format("ts_rank(e.search_vector, q.words)")}
+    (SELECT 'event', e.id, {RANK.format("ts_rank(e.search_vector, q.words)")}
     FROM events AS e, query AS q
     WHERE 'event' = ANY($2::text[]) AND e.search_vector @@ q.words
+    LIMIT {CANDIDATES})
     UNION ALL
-    SELECT 'claim', c0.id, {RANK.format("ts_rank(c0.search_vector, q.words)")}
+    (SELECT 'claim', c0.id, {RANK.format("ts_rank(c0.search_vector, q.words)")}
     FROM claims AS c0, query AS q
     WHERE 'claim' = ANY($2::text[]) AND c0.search_vector @@ q.words
+    LIMIT {CANDIDATES})
     UNION ALL
-    SELECT 'citation', ci.id, {RANK.format("ts_rank(ci.search_vector, q.words)")}
+    (SELECT 'citation', ci.id, {RANK.format("ts_rank(ci.search_vector, q.words)")}
     FROM citations AS ci, query AS q
     WHERE 'citation' = ANY($2::text[]) AND ci.search_vector @@ q.words
+    LIMIT {CANDIDATES})
 ),
 page AS (
     SELECT * FROM hits

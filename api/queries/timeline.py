@@ -27,6 +27,7 @@ from api.queries.events import (
     claim_summary,
     direction,
     event_item,
+    period_overlap,
     where_clause,
 )
 from schema.read_timeline import TimelineClaim, TimelineEvent, TimelineItem
@@ -102,7 +103,9 @@ class TimelinePageRows:
 def _statement(filters: TimelineFilters, keyset: Keyset) -> tuple[str, list[Any]]:
     params = SqlParams()
     event_where = where_clause(EVENT_FILTERS, filters, params)
+    event_where += period_overlap("e", filters.start, filters.end, params)
     claim_where = where_clause(CLAIM_FILTERS, filters, params)
+    claim_where += period_overlap("c", filters.start, filters.end, params)
     sort, compare = direction(keyset.order)
     if keyset.after is not None:
         day, item_type, item_id = keyset.after
