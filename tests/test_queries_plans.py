@@ -17,8 +17,7 @@ import asyncpg
 import pytest
 
 from api.pgcodecs import init_connection
-from api.queries import changes, claims, sources
-from api.queries.changes import FeedFilter
+from api.queries import claims, sources
 from api.queries.claims import ClaimFilters
 from api.queries.sources import SourceFilters
 from api.synth import SynthSpec, synthesize
@@ -86,15 +85,3 @@ async def test_a_sources_window_is_found_through_the_range_index(corpus: asyncpg
         lambda c: sources.list_sources(c, window, order="asc", after=None, limit=50, languages=LANGS),
     )
     assert "sources_published_range_idx" in index_names(case)
-
-
-async def test_the_feed_of_one_type_reads_that_type_only(corpus: asyncpg.Connection) -> None:
-    # synth writes the history type after type: the claims come after every event, actor and source.
-    first = await one(corpus, "SELECT min(id) FROM changes")
-    txid = await one(corpus, "SELECT min(txid)::text::bigint FROM changes")
-    case = await checked(
-        corpus,
-        "changes?types=claims",
-        lambda c: changes.list_changes(c, FeedFilter(after=(txid - 1, first), types=["claims"]), 51),
-    )
-    assert "changes_type_feed_idx" in index_names(case)

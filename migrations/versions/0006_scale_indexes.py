@@ -9,9 +9,6 @@ written as a range overlap (`api.queries.events.period_overlap`), which gives th
 items a window holds (on `earliest <= to AND latest >= from` alone it guesses a quarter of the table, and walks the
 time index from the first day), and a way to find them.
 
-The changes feed filtered by `types` reads `changes_type_feed_idx` once per type, in (txid, id) order from the
-cursor, instead of walking the whole feed for the rows of one type.
-
 Revision ID: 0006
 Revises: 0005
 """
@@ -30,11 +27,9 @@ CREATE INDEX sources_published_idx ON sources ((COALESCE(published_earliest, 'in
 CREATE INDEX sources_published_range_idx ON sources USING gist (daterange(published_earliest, published_latest, '[]'));
 CREATE INDEX events_period_idx ON events USING gist (daterange(earliest, latest, '[]'));
 CREATE INDEX claims_period_idx ON claims USING gist (daterange(earliest, latest, '[]'));
-CREATE INDEX changes_type_feed_idx ON changes (resource_type, txid, id);
 """
 
 DOWNGRADE = """
-DROP INDEX changes_type_feed_idx;
 DROP INDEX claims_period_idx;
 DROP INDEX events_period_idx;
 DROP INDEX sources_published_range_idx;
