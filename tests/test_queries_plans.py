@@ -23,8 +23,6 @@ from api.queries.sources import SourceFilters
 from api.synth import SynthSpec, synthesize
 from bench import explain
 
-pytest.importorskip("numpy")
-
 SPEC = SynthSpec(events=4000, claims=12000, actors=400, seed=11, chunk=4000)
 LARGE = 2000
 """Rows: a sixth of the claims, over a third of the sources."""

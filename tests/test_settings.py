@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import msgspec
@@ -76,13 +79,15 @@ def test_settings_are_frozen() -> None:
         settings.port = 1  # type: ignore[misc]
 
 
-def test_environment_is_read_only_by_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PORT", "1234")
-    monkeypatch.setenv("DATABASE_URL", "postgresql://elsewhere/db")
-    assert Settings().port == 8000
-    assert Settings().database_url is None
-    assert Settings.from_env().port == 1234
-    assert Settings.from_env().database_url == "postgresql://elsewhere/db"
+def test_environment_is_read_only_by_from_env() -> None:
+    # A child process with its own environment: nothing in this process is patched.
+    script = (
+        "from api.settings import Settings; s, e = Settings(), Settings.from_env(); "
+        "print(s.port, s.database_url, e.port, e.database_url)"
+    )
+    env = {**os.environ, "PORT": "1234", "DATABASE_URL": "postgresql://elsewhere/db"}
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["8000", "None", "1234", "postgresql://elsewhere/db"]
 
 
 def test_settings_round_trip_through_msgspec() -> None:

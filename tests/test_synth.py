@@ -20,8 +20,6 @@ from api.synth.words import WORDS
 from schema.edtf import edtf_bounds
 from tests.conftest import NewDatabase
 
-pytest.importorskip("numpy")
-
 # Small, but in many chunks (so both claim lanes and the chunk seeding are exercised).
 SPEC = SynthSpec(events=600, claims=1800, actors=300, seed=7, chunk=250)
 
