@@ -169,7 +169,9 @@ async def create_pool(
         # chosen without the values, and the best plan of a list query depends on them (a hot or a rare actor, an
         # early or late window): 100 ms with a custom plan, 7.4 s with the generic one (BENCHMARKS.md). Planning
         # these statements takes well under a millisecond, so always plan with the values.
-        "server_settings": {"plan_cache_mode": "force_custom_plan"},
+        # A sequential scan with a LIMIT must start at block 0: search reads each table's first rows before it
+        # asks the GIN index, and must find the same rows as the index would (api/queries/search.py).
+        "server_settings": {"plan_cache_mode": "force_custom_plan", "synchronize_seqscans": "off"},
     }
     if "application_name" not in parse_qs(urlsplit(url).query):  # a name given in the URL wins
         kwargs["server_settings"]["application_name"] = application_name

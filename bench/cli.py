@@ -30,7 +30,7 @@ from bench.scenarios import Scenario, build
 from bench.server import RunningApi, running_api
 
 RESULTS = Path(__file__).with_name("results")
-ALL_SCENARIOS = ("1", "2a", "2b", "3a", "3b", "4", "5", "6a", "6b", "7")
+ALL_SCENARIOS = ("1", "2a", "2b", "3a", "3b", "4", "4s", "5", "6a", "6b", "7")
 
 
 def echo(line: str) -> None:
@@ -93,7 +93,7 @@ def run_scenario(
     lines_file = workdir / f"scenario-{scenario.key}.txt"
     lines_file.write_text("\n".join(scenario.lines) + "\n", encoding="utf-8")
     args = [str(options["seed"]), *extra_args]
-    common = {"connections": options["connections"], "threads": options["threads"]}
+    common = {"connections": scenario.connections or options["connections"], "threads": options["threads"]}
     load.run_wrk(api.base_url, lines_file, duration=options["warmup"], script_args=args, **common)
     run_sync(lambda: load.wait_idle(url))
     before = run_sync(counter.calls) if counter else None

@@ -170,7 +170,11 @@ async def list_cases(conn: asyncpg.Connection, samples: Samples) -> dict[str, Ca
     name_part = (await _one(conn, "SELECT name FROM actors WHERE id = $1", hot) or "a").split()[0]
     head = await _one(conn, "SELECT txid::text::bigint FROM changes ORDER BY txid DESC, id DESC LIMIT 1")
     head_id = await _one(conn, "SELECT id FROM changes ORDER BY txid DESC, id DESC LIMIT 1")
-    feed_after = (head - 1, head_id) if head is not None else None
+    feed_start = (head - 1, head_id) if head is not None else None
+    behind = await conn.fetchrow(
+        "SELECT txid::text::bigint AS txid, id FROM changes ORDER BY txid DESC, id DESC OFFSET 1000 LIMIT 1"
+    )
+    feed_near_head = (behind["txid"], behind["id"]) if behind is not None else feed_start
 
     def ev(filters: EventFilters, keyset: Keyset | None = None) -> Call:
         return lambda c: events.list_events(c, filters, keyset or Keyset(), LANGS)
@@ -245,12 +249,23 @@ async def list_cases(conn: asyncpg.Connection, samples: Samples) -> dict[str, Ca
         "GET /v1/propositions": lambda c: propositions.list_propositions(
             c, q=None, order="asc", after=None, limit=50, languages=LANGS
         ),
-        "GET /v1/changes?after=<head>": lambda c: changes.list_changes(c, FeedFilter(after=feed_after), 51),
-        "GET /v1/changes?after=<head>&types=claims": lambda c: changes.list_changes(
-            c, FeedFilter(after=feed_after, types=["claims"]), 51
+        # A mirror's first walk starts before the whole feed (the synthetic feed is one transaction: txid - 1);
+        # a bot's poll starts near the head.
+        "GET /v1/changes (from the start)": lambda c: changes.list_changes(c, FeedFilter(after=feed_start), 51),
+        "GET /v1/changes?types=claims (from the start)": lambda c: changes.list_changes(
+            c, FeedFilter(after=feed_start, types=["claims"]), 51
         ),
-        "GET /v1/changes?after=<head>&actor=<hot>": lambda c: changes.list_changes(
-            c, FeedFilter(after=feed_after, actor=hot), 51
+        "GET /v1/changes?types=sources,citations (from the start)": lambda c: changes.list_changes(
+            c, FeedFilter(after=feed_start, types=["sources", "citations"]), 51
+        ),
+        "GET /v1/changes?actor=<hot> (from the start)": lambda c: changes.list_changes(
+            c, FeedFilter(after=feed_start, actor=hot), 51
+        ),
+        "GET /v1/changes?types=events,claims (near the head)": lambda c: changes.list_changes(
+            c, FeedFilter(after=feed_near_head, types=["events", "claims"]), 51
+        ),
+        "GET /v1/changes?actor=<hot> (near the head)": lambda c: changes.list_changes(
+            c, FeedFilter(after=feed_near_head, actor=hot), 51
         ),
     }
 

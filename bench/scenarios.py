@@ -35,6 +35,8 @@ class Scenario:
     write_share: float = 0.0
     etags: bool = False
     """Lines carry the ETag of their URL: filled in against the running API (scenario 6)."""
+    connections: int | None = None
+    """wrk's connections for this scenario when not the run's (`--connections`)."""
 
 
 def _url(path: str, query: dict[str, Any]) -> str:
@@ -100,7 +102,9 @@ def build(samples: Samples, seed: int) -> dict[str, Scenario]:
             "claims?actor= rare actor",
             [_url("/v1/claims", {"actor": rng.choice(samples.rare_actors)}) for _ in range(LINES)],
         ),
-        Scenario("4", "search, French words", [_url("/v1/search", {"q": words()}) for _ in range(LINES)]),
+        Scenario("4", "search, French words", search := [_url("/v1/search", {"q": words()}) for _ in range(LINES)]),
+        # The latency of one search: at 32 connections on two cores every request also waits for 31 others.
+        Scenario("4s", "search, one request at a time", list(search), connections=1),
         Scenario(
             "5",
             "claim detail with embeds",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import asyncpg
 
 from api import migrate
@@ -12,6 +14,11 @@ from tests.conftest import NewDatabase
 SAMPLE_ROWS: dict[str, str] = {
     "actors": "INSERT INTO actors (id, kind, name) VALUES ('round-trip', 'person', 'Round Trip')",
     "places": "INSERT INTO places (id, name) VALUES ('round-trip', 'Round Trip')",
+    # Derived rows: the proposition's trigger writes its tally; the current-stance row stands alone (no keys).
+    "proposition_actor_stances": """
+        INSERT INTO proposition_actor_stances (proposition_id, actor_id, claim_id, stance, earliest)
+        VALUES ('round-trip', 'round-trip', 'round-trip', 'supports', '2023-01-01')""",
+    "proposition_tallies": "INSERT INTO propositions (id, text) VALUES ('round-trip', '{\"en\": \"Round trip\"}')",
     # Filled before `webhooks` (tables go in name order), so it brings its own webhook.
     "webhook_deliveries": """
         WITH hook AS (
@@ -166,3 +173,62 @@ def _revisions_oldest_first() -> list[str]:
 
     script = ScriptDirectory.from_config(migrate.alembic_config())
     return [r.revision for r in reversed(list(script.walk_revisions()))]
+
+
+# Maps of one text (the fast path), of several, of other languages, with JSON nulls, numbers and characters the
+# tsvector text form escapes.
+LANG_MAPS = [
+    None,
+    {},
+    {"fr": "Les usines de drones iraniens à Alabouga"},
+    {"en": "Iranian drone factories in Yelabuga"},
+    {"fr": ""},
+    {"fr": None},
+    {"en": 2022},
+    {"fr": "L'usine « Alabouga » : 6 000 drones", "en": "The 'Alabuga' plant: 6,000 drones"},
+    {"fa": "پهپادهای ایرانی"},
+    {"fr-CA": "Les usines"},
+    {"fr": "usine", "de": "Fabrik"},
+    {"en": "back\\slash and 'quotes'"},
+]
+
+
+async def test_lang_map_vectors_are_the_merged_ones(database_url: str) -> None:
+    """0008's one-text fast path returns exactly what printing, joining and parsing the vectors returned."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+        for texts in LANG_MAPS:
+            fast, merged = await conn.fetchrow(
+                "SELECT timeline_lang_map_tsvector($1::jsonb)::text,"
+                " timeline_lang_map_tsvector_merged($1::jsonb)::text",
+                texts,
+            )
+            assert fast == merged, texts
+        body = await conn.fetchval("SELECT pg_get_functiondef('timeline_lang_map_tsvector_merged'::regproc)")
+        assert "string_agg" in body  # the reference is the former definition, not the fast path itself
+    finally:
+        await conn.close()
+
+
+async def test_stored_vectors_match_the_new_definition(database_url: str) -> None:
+    """Generated columns written before 0008 hold what 0008's definition computes: nothing needs rewriting."""
+    url = database_url
+    migrate.migrate_to(url, "0007")
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(
+            """INSERT INTO events (id, kind, title, summary, when_edtf, earliest, latest)
+               VALUES ('e1', 'report', '{"fr": "Usine de drones"}', '{"fr": "Les usines", "en": "The plants"}',
+                       '2022-10', '2022-10-01', '2022-10-31')"""
+        )
+        before = await conn.fetchval("SELECT search_vector::text FROM events WHERE id = 'e1'")
+    finally:
+        await conn.close()
+    migrate.migrate_to(url, "head")
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute("UPDATE events SET title = title WHERE id = 'e1'")  # recomputes the generated column
+        assert await conn.fetchval("SELECT search_vector::text FROM events WHERE id = 'e1'") == before
+    finally:
+        await conn.close()

@@ -17,7 +17,8 @@ import asyncpg
 import pytest
 
 from api.pgcodecs import init_connection
-from api.queries import claims, sources
+from api.queries import changes, claims, sources
+from api.queries.changes import FeedFilter
 from api.queries.claims import ClaimFilters
 from api.queries.sources import SourceFilters
 from api.synth import SynthSpec, synthesize
@@ -83,3 +84,19 @@ async def test_a_sources_window_is_found_through_the_range_index(corpus: asyncpg
         lambda c: sources.list_sources(c, window, order="asc", after=None, limit=50, languages=LANGS),
     )
     assert "sources_published_range_idx" in index_names(case)
+
+
+async def test_the_feed_of_some_types_walks_only_their_changes(corpus: asyncpg.Connection) -> None:
+    # The synthetic feed is written type after type: the first claim comes after every event and actor change.
+    txid = await one(corpus, "SELECT txid::text::bigint FROM changes ORDER BY txid, id LIMIT 1")
+    start = (txid - 1, 0)
+    claims_only = await checked(
+        corpus, "changes?types=claims", lambda c: changes.list_changes(c, FeedFilter(after=start, types=["claims"]), 51)
+    )
+    assert index_names(claims_only) == {"changes_claims_feed_idx"}
+    two = await checked(
+        corpus,
+        "changes?types=claims,sources",
+        lambda c: changes.list_changes(c, FeedFilter(after=start, types=["claims", "sources"]), 51),
+    )
+    assert index_names(two) == {"changes_claims_feed_idx", "changes_sources_feed_idx"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -93,3 +94,20 @@ async def test_actor_counts_follow_the_latest_stance(conn: asyncpg.Connection, p
 
 async def test_unknown_proposition_is_none(conn: asyncpg.Connection) -> None:
     assert await q.get_proposition(conn, "nothing-here", EN) is None
+
+
+def relations(plan: dict[str, Any]) -> set[str]:
+    """Every table a plan node reads."""
+    found = {plan["Relation Name"]} if "Relation Name" in plan else set()
+    for child in plan.get("Plans", []):
+        found |= relations(child)
+    return found
+
+
+@pytest.mark.parametrize("sql", [q.LIST_PROPOSITIONS_ASC, q.LIST_PROPOSITIONS_DESC])
+async def test_the_list_reads_the_tallies_not_the_stances(conn: asyncpg.Connection, sql: str) -> None:
+    """The counts come from `proposition_tallies` (kept by triggers): no claim or stance is aggregated per request."""
+    for args in ((None, None, 51), ("drones", "a", 51)):
+        raw = await conn.fetchval(f"EXPLAIN (FORMAT JSON) {sql}", *args)
+        plan = (json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"]
+        assert relations(plan) == {"propositions", "proposition_tallies"}

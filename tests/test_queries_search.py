@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import asyncpg
 import pytest
 
 from api.queries import search as queries
 from api.queries.search import RankedHit
 from schema.read_search import SEARCH_TYPES
-from tests.factories_actors import actors_dataset, load
+from tests.factories_actors import actors_dataset, load, load_story
 from tests.story_factories import actor, event
 
 EN = ("en", "fr")
@@ -61,6 +64,15 @@ async def test_every_type_is_searched_and_types_narrow(cast: asyncpg.Pool) -> No
 
 async def test_misspelt_actor_names_are_found(cast: asyncpg.Pool) -> None:
     assert ("actor", "dmitry-peskov") in await keys(cast, "Peskof")
+
+
+async def test_look_alike_names_only_when_no_actor_has_the_words(pool: asyncpg.Pool) -> None:
+    await load(
+        pool,
+        {"dataset": "look-alikes", "actors": [actor("dmitry-peskov"), actor("olga-peskova"), actor("oleg-petrov")]},
+    )
+    assert set(await keys(pool, "Peskof", ("actor",))) == {("actor", "dmitry-peskov"), ("actor", "olga-peskova")}
+    assert await keys(pool, "Peskov", ("actor",)) == [("actor", "dmitry-peskov")]  # Peskova only looks alike
 
 
 async def test_nothing_matches_nonsense(cast: asyncpg.Pool) -> None:
@@ -182,3 +194,52 @@ async def test_each_type_ranks_at_most_its_candidates_and_pages_through_them_onc
     # The same candidates every time, so a walk of pages is stable.
     again = await queries.search(pool, "shahed", ("event",), after=None, limit=200, languages=EN)
     assert [r.hit.id for r in again] == [r.hit.id for r in first_page]
+
+
+PROBE_QUERIES = ["drones", "Iran", "usine", "Téhéran", "Peskov", "démenti", "xylophone"]
+
+
+@pytest.mark.parametrize("probe_rows", [1, 5, 20, 10_000])
+async def test_the_probe_finds_the_hits_the_index_finds(pool: asyncpg.Pool, probe_rows: int) -> None:
+    """Reading each table's first rows before the GIN index changes nothing in the answer, only its cost."""
+    await load_story(pool)
+    without_probe = queries.search_statement(candidates=3, probe_rows=0)
+    with_probe = queries.search_statement(candidates=3, probe_rows=probe_rows)
+    async with pool.acquire() as conn:
+        for query in PROBE_QUERIES:
+            args = (query, list(SEARCH_TYPES), None, None, None, 50, list(EN))
+            assert [tuple(r) for r in await conn.fetch(with_probe, *args)] == [
+                tuple(r) for r in await conn.fetch(without_probe, *args)
+            ], query
+
+
+async def test_a_probe_that_finds_enough_skips_the_index(pool: asyncpg.Pool) -> None:
+    await load_story(pool)
+
+    async def claim_scans(candidates: int) -> list[int]:
+        """Loops of each scan of claims that looks for matches (not the page's lookups by id)."""
+        statement = queries.search_statement(candidates=candidates, probe_rows=10_000)
+        async with pool.acquire() as conn:
+            plan = await conn.fetchval(
+                "EXPLAIN (ANALYZE, FORMAT JSON) " + statement,
+                "Iran",
+                list(SEARCH_TYPES),
+                None,
+                None,
+                None,
+                20,
+                list(EN),
+            )
+        plan = json.loads(plan) if isinstance(plan, str) else plan  # json may come decoded by the pool's codecs
+        return [
+            n["Actual Loops"]
+            for n in _nodes(plan[0]["Plan"])
+            if n.get("Relation Name") == "claims" and n.get("Index Name") != "claims_pkey"
+        ]
+
+    assert 0 in await claim_scans(candidates=2)  # the probe found 2: the whole-table scan never ran
+    assert 0 not in await claim_scans(candidates=10_000)  # the probe cannot find that many: both ran
+
+
+def _nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    return [plan, *(n for child in plan.get("Plans", []) for n in _nodes(child))]

@@ -212,6 +212,28 @@ async def test_a_load_killed_during_its_rebuild_is_finished_by_the_next(
     assert await conn.fetchval("SELECT count(*) FROM claims") == SPEC.claims
 
 
+async def test_the_proposition_tallies_count_the_loaded_stances(database_url: str, conn: asyncpg.Connection) -> None:
+    """Their triggers are off during the COPY; the tallies are recomputed once at the end and the triggers are back."""
+    await synthesize(database_url, SPEC, workers=0, truncate=True)
+
+    tallied = await conn.fetchrow(
+        "SELECT count(*) AS propositions, sum(supporting_claims) AS supporting, sum(opposing_claims) AS opposing"
+        " FROM proposition_tallies"
+    )
+    stances = await conn.fetchrow(
+        "SELECT count(*) FILTER (WHERE stance = 'supports') AS supporting,"
+        " count(*) FILTER (WHERE stance = 'opposes') AS opposing FROM claim_stances"
+    )
+    assert tallied["propositions"] == await conn.fetchval("SELECT count(*) FROM propositions") > 0
+    assert (tallied["supporting"], tallied["opposing"]) == (stances["supporting"], stances["opposing"])
+    assert stances["supporting"] > 0 and stances["opposing"] > 0
+    enabled = await conn.fetch(
+        "SELECT tgname FROM pg_trigger WHERE tgname IN ('propositions_tally_insert', 'claim_stances_tally_insert')"
+        " AND tgenabled <> 'D'"
+    )
+    assert len(enabled) == 2
+
+
 async def test_rebuild_plan_waits_for_what_a_step_needs(conn: asyncpg.Connection) -> None:
     tables = [*TABLES, "changes"]
     restore = await schema_ops.drop(conn, tables)
@@ -220,9 +242,13 @@ async def test_rebuild_plan_waits_for_what_a_step_needs(conn: asyncpg.Connection
     finally:
         await schema_ops.run_pending(conn, restore.statements())
 
-    assert sorted(s.name for s in steps if s.kind != "analyze") == sorted(
+    assert sorted(s.name for s in steps if s.kind not in ("analyze", "derive")) == sorted(
         name for _, name, _ in [*restore.indexes, *restore.constraints]
     )
+    derive = [s for s in steps if s.kind == "derive"]
+    assert [s.sql for s in derive] == ["SELECT timeline_rebuild_proposition_tallies()"]
+    tallied = [s for s in steps if s.kind == "key" and s.tables & derive[0].tables]
+    assert tallied and all(derive[0] in s.after for s in tallied)  # filled before its keys are checked
     analyze = {s.table: s for s in steps if s.kind == "analyze"}
     assert set(analyze) == set(tables)
     for step in steps:

@@ -92,7 +92,9 @@ def claim_event_rows(c: ClaimIn) -> Iterator[Row]:
 
 
 def stance_rows(c: ClaimIn) -> Iterator[Row]:
-    return ((c.id, s.proposition, s.stance) for s in c.stances)
+    # In proposition order: the tally triggers lock each proposition's counts, and two writers that take the same
+    # locks in the same order wait for each other instead of deadlocking.
+    return ((c.id, s.proposition, s.stance) for s in sorted(c.stances, key=lambda s: s.proposition))
 
 
 def link_rows(c: ClaimIn) -> Iterator[Row]:

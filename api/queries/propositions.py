@@ -2,6 +2,8 @@
 
 Both are one statement each. An actor's current stance is the stance of their latest
 claim on the proposition, ordered like every claim list (earliest day, then claim id).
+The list reads counts that triggers keep exact on every write (`proposition_tallies`,
+migration 0009); the detail computes them from the stances it returns anyway.
 """
 
 from __future__ import annotations
@@ -17,22 +19,15 @@ from api.queries.claims import TSQUERY, actor_summary, claim_summary, claim_summ
 from schema.read_common import ActorSummary
 from schema.read_propositions import ActorStances, CountryStances, PropositionDetail, PropositionItem, StanceTaken
 
-# $1 full-text query, $2 cursor id, $3 limit.
+# $1 full-text query, $2 cursor id, $3 limit. The counts are kept by triggers (migration 0009) in
+# `proposition_tallies`, read by primary key; the row exists from the proposition's creation, and a missing one (a
+# bulk load that has not rebuilt them yet) reads as zeros rather than hiding the proposition.
 _LIST_PROPOSITIONS = f"""
-SELECT p.id, p.text, claim_counts.supporting_claims, claim_counts.opposing_claims,
-       actor_counts.supporting_actors, actor_counts.opposing_actors
+SELECT p.id, p.text,
+       coalesce(t.supporting_claims, 0) AS supporting_claims, coalesce(t.opposing_claims, 0) AS opposing_claims,
+       coalesce(t.supporting_actors, 0) AS supporting_actors, coalesce(t.opposing_actors, 0) AS opposing_actors
 FROM propositions AS p
-CROSS JOIN LATERAL (
-    SELECT count(*) FILTER (WHERE s.stance = 'supports') AS supporting_claims,
-           count(*) FILTER (WHERE s.stance = 'opposes') AS opposing_claims
-    FROM claim_stances AS s WHERE s.proposition_id = p.id) AS claim_counts
-CROSS JOIN LATERAL (
-    SELECT count(*) FILTER (WHERE current.stance = 'supports') AS supporting_actors,
-           count(*) FILTER (WHERE current.stance = 'opposes') AS opposing_actors
-    FROM (SELECT DISTINCT ON (c.claimant_id) s.stance
-            FROM claim_stances AS s JOIN claims AS c ON c.id = s.claim_id
-           WHERE s.proposition_id = p.id
-           ORDER BY c.claimant_id, c.earliest DESC, c.id DESC) AS current) AS actor_counts
+LEFT JOIN proposition_tallies AS t ON t.proposition_id = p.id
 WHERE ($1::text IS NULL OR p.search_vector @@ {TSQUERY.format(q="$1::text")})
   AND ($2::text IS NULL OR p.id::text {{after}} $2::text)
 ORDER BY p.id {{direction}}

@@ -3,21 +3,22 @@
 The query is read three ways at once (`websearch_to_tsquery` with the French, English and
 unstemmed configurations, all of which drop accents) and OR-ed, so "usines" finds "usine" and
 "Teheran" finds "Téhéran"; each text was indexed in its own language (migration 0003), and
-the GIN indexes on `search_vector` find the matches. Actors also match by name trigrams, so a
-misspelt name still finds its owner.
+the GIN indexes on `search_vector` find the matches. When no actor matches the words, actors
+match by name trigrams, so a misspelt name still finds its owner; when some do, the look-alikes
+are left out (at a million events "dette" is like every "Gazette": 800 similarity checks, 10 ms).
 
 Work per request is bounded: each of events, claims and citations contributes at most `CANDIDATES` hits, the
-first ones its GIN index finds (the bitmap heap scan returns matches in table order and stops after them), and
-only those are ranked: the cost is the bitmap (proportional to the matches, ~80 ms for 400,000) plus `CANDIDATES`
-rows per type. At a million events a common French word matches hundreds of thousands of rows, and no index returns rows
-in `ts_rank` order, so ranking every match (the former design) cost seconds. Two alternatives were measured and
-rejected: "the N most recent matches" (an index walk in time order with the `@@` filter) is fast for common words
-but reads the whole table when a word is rarer than the planner's estimate (a stop word of one language: 20 s),
-and a LIMIT without the bitmap (a sequential scan) starts wherever a concurrent scan of the table is
-(`synchronize_seqscans`), so pages would not be stable. The words are read from the `query` CTE (MATERIALIZED), which
-the planner cannot see through: the plan is the same bitmap scan for every query, never a walk. Actors (20,000 rows
-at that scale) are all ranked. Consequence for clients: when more than `CANDIDATES` items of one type match, the
-search serves `CANDIDATES` of them, ranked among themselves; more words narrow it.
+first ones in the table's physical order, and only those are ranked. At a million events a common French word
+matches hundreds of thousands of rows, and no index returns rows in `ts_rank` order, so ranking every match (the
+first design) cost seconds. The first matches are found in two steps (`_candidates`): a probe reads the table's
+first `PROBE_ROWS` rows and keeps those that match; only when it finds fewer than `CANDIDATES` does the GIN bitmap
+of every match get built (about 80 ms for a word in 400,000 rows, a few ms for a rare one), and its bitmap heap scan
+returns the first `CANDIDATES` in the same physical order. Either way the hits are the same. Rejected: "the N most
+recent matches" (an index walk in time order with the `@@` filter) reads the whole table when a word is rarer than
+the planner's estimate (a stop word of one language: 20 s). The words are read from the `query` CTE
+(MATERIALIZED), which the planner cannot see through, so the plan does not depend on a word's estimated frequency.
+Actors (20,000 rows at that scale) are all ranked. Consequence for clients: when more than `CANDIDATES` items of
+one type match, the search serves `CANDIDATES` of them, ranked among themselves; more words narrow it.
 
 Every hit gets an integer rank: `ts_rank` (plus, for actors, a tenth of the name's trigram
 word similarity) in micro-units. Being an integer it compares exactly, so the keyset
@@ -74,38 +75,72 @@ CLAIM_SNIPPET = _snippet(
 CITATION_SNIPPET = _snippet("SELECT timeline_ts_config(ci.language), ci.language::text, 1, ci.quote::text")
 
 RANK = "round({0} * 1000000)::bigint"
+ACTOR_RANK = RANK.format("(ts_rank(a.search_vector, q.words) + 0.1 * word_similarity(q.name, a.search_names))")
 
 CANDIDATES = 200
 """Hits ranked per type (events, claims, citations): the API's largest page, so one type can fill it."""
+PROBE_ROWS = 10_000
+"""Rows of each table read in physical order for the candidates before the GIN index is asked (see `_candidates`)."""
 
-# $1 query, $2 types, ($3 rank, $4 type, $5 id) of the last hit served or NULLs, $6 row count, $7 languages.
-SEARCH = f"""
-WITH query AS MATERIALIZED (
+
+def _candidates(kind: str, table: str, alias: str, candidates: int, probe_rows: int) -> str:
+    """Two CTEs: `<kind>_probe`, the first matches among the table's first `probe_rows` rows, and `<kind>_hits`,
+    the first `candidates` matches of the whole table with their rank.
+
+    Both are "the first matches in physical order": a Bitmap Heap Scan returns matches in that order, and so does
+    a sequential scan from block 0 (pool connections turn `synchronize_seqscans` off, so a scan never starts
+    where a concurrent one is). When the probe finds `candidates` matches they are the table's first ones, and
+    the GIN bitmap, whose cost grows with the number of matches (about 100 ms for a word in 400,000 rows), is
+    never built: its branch is gated by the probe's count, an InitPlan. A word matching 2% of rows fills the probe
+    in 10,000 rows (a few ms); a rarer one costs the probe and then its small bitmap.
+    """
+    rank = RANK.format(f"ts_rank({alias}.search_vector, q.words)")
+    gate = f"(SELECT count(*) FROM {kind}_probe)"
+    return f"""{kind}_probe AS MATERIALIZED (
+    SELECT {alias}.id::text AS id, {rank} AS rank
+    FROM (SELECT id, search_vector FROM {table} LIMIT {probe_rows}) AS {alias}, query AS q
+    WHERE '{kind}' = ANY($2::text[]) AND q.probe AND {alias}.search_vector @@ q.words
+    LIMIT {candidates}
+),
+{kind}_hits AS (
+    SELECT id, rank FROM {kind}_probe WHERE {gate} = {candidates}
+    UNION ALL
+    (SELECT {alias}.id::text, {rank}
+    FROM {table} AS {alias}, query AS q
+    WHERE '{kind}' = ANY($2::text[]) AND {gate} < {candidates} AND {alias}.search_vector @@ q.words
+    LIMIT {candidates})
+),"""
+
+
+def search_statement(candidates: int = CANDIDATES, probe_rows: int = PROBE_ROWS) -> str:
+    """The search statement; tests shrink `candidates` and `probe_rows` to take each path on a small dataset."""
+    return f"""
+WITH query_words AS MATERIALIZED (
     SELECT websearch_to_tsquery('timeline_fr', $1::text) || websearch_to_tsquery('timeline_en', $1::text)
             || websearch_to_tsquery('timeline_simple', $1::text) AS words,
         timeline_normalise_name($1::text) AS name
+), query AS MATERIALIZED (
+    -- Words that must all be there (or be side by side) are rarely in the first rows: the probe would not pay.
+    SELECT words, name, words::text !~ '[&<]' AS probe FROM query_words
+),
+{_candidates("event", "events", "e", candidates, probe_rows)}
+{_candidates("claim", "claims", "c0", candidates, probe_rows)}
+{_candidates("citation", "citations", "ci", candidates, probe_rows)}
+actor_words AS MATERIALIZED (
+    SELECT a.id::text AS id, {ACTOR_RANK} AS rank
+    FROM actors AS a, query AS q
+    WHERE 'actor' = ANY($2::text[]) AND a.search_vector @@ q.words
 ),
 hits AS (
-    SELECT 'actor'::text AS type, a.id::text AS id,
-        {RANK.format("(ts_rank(a.search_vector, q.words) + 0.1 * word_similarity(q.name, a.search_names))")} AS rank
+    SELECT 'actor'::text AS type, id, rank FROM actor_words
+    UNION ALL
+    (SELECT 'actor', a.id::text, {ACTOR_RANK}
     FROM actors AS a, query AS q
-    WHERE 'actor' = ANY($2::text[])
-        AND (a.search_vector @@ q.words OR (q.name <> '' AND q.name <% a.search_names))
-    UNION ALL
-    (SELECT 'event', e.id, {RANK.format("ts_rank(e.search_vector, q.words)")}
-    FROM events AS e, query AS q
-    WHERE 'event' = ANY($2::text[]) AND e.search_vector @@ q.words
-    LIMIT {CANDIDATES})
-    UNION ALL
-    (SELECT 'claim', c0.id, {RANK.format("ts_rank(c0.search_vector, q.words)")}
-    FROM claims AS c0, query AS q
-    WHERE 'claim' = ANY($2::text[]) AND c0.search_vector @@ q.words
-    LIMIT {CANDIDATES})
-    UNION ALL
-    (SELECT 'citation', ci.id, {RANK.format("ts_rank(ci.search_vector, q.words)")}
-    FROM citations AS ci, query AS q
-    WHERE 'citation' = ANY($2::text[]) AND ci.search_vector @@ q.words
-    LIMIT {CANDIDATES})
+    WHERE 'actor' = ANY($2::text[]) AND NOT EXISTS (SELECT FROM actor_words)
+        AND q.name <> '' AND q.name <% a.search_names)
+    UNION ALL SELECT 'event', id, rank FROM event_hits
+    UNION ALL SELECT 'claim', id, rank FROM claim_hits
+    UNION ALL SELECT 'citation', id, rank FROM citation_hits
 ),
 page AS (
     SELECT * FROM hits
@@ -130,6 +165,9 @@ CROSS JOIN LATERAL (
     FROM citations AS ci JOIN sources AS s ON s.id = ci.source_id WHERE p.type = 'citation' AND ci.id = p.id
 ) AS d
 ORDER BY p.rank DESC, p.type, p.id"""
+
+
+SEARCH = search_statement()
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ PREFETCH = 3
 """Chunks a producer has in the making at a time."""
 LANES = {"events": 1, "claims": 2}
 """Connections COPYing a producer's chunks (1 when not listed)."""
-OPTIONAL_TABLES = ("changes", "revisions", "tombstones")
+OPTIONAL_TABLES = ("changes", "revisions", "tombstones", "proposition_tallies", "proposition_actor_stances")
 """Tables of later migrations that describe the story's rows: emptied with it when present."""
 
 

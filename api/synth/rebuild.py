@@ -27,7 +27,7 @@ _REFERENCES = re.compile(r"\bREFERENCES\s+([\w.\"]+)\s*\(")
 @dataclass(eq=False)
 class Step:
     kind: str
-    """index, key or analyze."""
+    """index, key, derive or analyze."""
     table: str
     name: str
     sql: str
@@ -60,8 +60,15 @@ def plan(restore: Restore, tables: Iterable[str], sizes: dict[str, int]) -> list
             parent = match.group(1).strip('"')
             cost = (sizes.get(table, 0) + sizes.get(parent, 0)) / 2
             foreign.append(Step("key", table, name, sql, cost, frozenset({table, parent})))
+    # Derived tables are filled before their foreign keys come back: one check of the rows, not one per row.
+    derived = [
+        Step("derive", written[0], sql.removeprefix("SELECT "), sql, sizes.get("claims", 0), frozenset(written))
+        for written, sql in restore.derived
+    ]
+    steps += derived
     for step in foreign:
         step.after.update(u for t in step.tables for u in unique.get(t, []))
+        step.after.update(d for d in derived if d.tables & step.tables)
         steps.append(step)
     for table in tables:
         before = {s for s in steps if s.table == table and s.kind in ("index", "key") and len(s.tables) == 1}

@@ -58,7 +58,8 @@ class Report:
         for name, t in self.tables.items():
             rate = f"{t.rows / t.copy:>10.0f}" if t.copy else f"{'':>10}"
             out.append(f"{name:<20}{t.rows:>11}{t.copy:>9.1f}{rate}{t.indexes:>9.1f}{t.keys:>8.1f}{t.analyze:>11.1f}")
-        out.append("(copy/index/keys: seconds of the statements, which run concurrently; wall time by phase:)")
+        out.append("(copy/index/keys: seconds of the statements, which run concurrently; keys include recomputing")
+        out.append(" derived tables such as proposition_tallies; wall time by phase:)")
         out.append("  ".join(f"{name} {seconds:.1f}s" for name, seconds in self.phases.items()))
         return out
 

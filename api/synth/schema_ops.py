@@ -19,7 +19,14 @@ from dataclasses import dataclass, field
 import asyncpg
 
 JOURNAL = "synth_restore"
-TRIGGERS = (("citations", "citations_source_language"),)
+TRIGGERS = (
+    ("citations", "citations_source_language"),
+    # Proposition tallies (migration 0009): rebuilt in one pass after the load (`DERIVED`), not per COPY.
+    ("propositions", "propositions_tally_insert"),
+    ("claim_stances", "claim_stances_tally_insert"),
+)
+DERIVED = (("timeline_rebuild_proposition_tallies", ("proposition_tallies", "proposition_actor_stances")),)
+"""(function, tables): a function recomputing from scratch tables that the triggers above keep."""
 
 _INDEXES = """
 SELECT i.tablename, i.indexname, i.indexdef
@@ -49,9 +56,16 @@ class Restore:
     """(table, constraint, ALTER TABLE … ADD CONSTRAINT …): unique keys first, then foreign keys."""
     triggers: list[str] = field(default_factory=list)
     """ALTER TABLE … ENABLE TRIGGER …"""
+    derived: list[tuple[tuple[str, ...], str]] = field(default_factory=list)
+    """(tables, SELECT function()) recomputing the tables the disabled triggers keep."""
 
     def statements(self) -> list[str]:
-        return [d for _, _, d in self.indexes] + [d for _, _, d in self.constraints] + self.triggers
+        return (
+            [d for _, _, d in self.indexes]
+            + [d for _, _, d in self.constraints]
+            + [sql for _, sql in self.derived]
+            + self.triggers
+        )
 
 
 def _ident(name: str) -> str:
@@ -103,6 +117,9 @@ async def drop(conn: asyncpg.Connection, tables: list[str]) -> Restore:
             )
         ]
         restore.triggers = [f"ALTER TABLE {t} ENABLE TRIGGER {_ident(g)}" for t, g in present]
+        restore.derived = [
+            (t, f"SELECT {f}()") for f, t in DERIVED if await conn.fetchval("SELECT to_regproc($1)", f) is not None
+        ]
         await conn.execute(f"CREATE TABLE {JOURNAL} (position integer PRIMARY KEY, statement text NOT NULL)")
         await conn.executemany(
             f"INSERT INTO {JOURNAL} (position, statement) VALUES ($1, $2)", list(enumerate(restore.statements()))
