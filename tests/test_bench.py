@@ -12,7 +12,7 @@ import http.server
 import json
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +92,25 @@ async def test_explain_flags_an_index_walked_to_filter_a_large_table(story_conn:
 
     case = await explain.explain_case(story_conn, "language", in_a_language, large_rows=5)
     assert any(s.relation == "claims" and s.node.startswith("Index") and s.rows_read > 5 for s in case.large_scans)
+
+
+async def test_explain_passes_the_first_rows_of_a_large_table_but_not_a_filtered_scan(
+    story_conn: asyncpg.Connection,
+) -> None:
+    """A Seq Scan that a Limit stops after a few rows costs the same whatever the table's size; one that filters
+    the rows it reads (and so may read them all) is a large read."""
+
+    def first_rows(sql: str) -> Callable[[asyncpg.Connection], Awaitable[object]]:
+        return lambda conn: conn.fetch(sql)
+
+    head = await explain.explain_case(story_conn, "head", first_rows("SELECT id FROM claims LIMIT 5"), large_rows=10)
+    assert head.ok, explain.describe(head)
+    filtered = await explain.explain_case(
+        story_conn, "filtered", first_rows("SELECT id FROM claims WHERE language = 'zz' LIMIT 5"), large_rows=10
+    )
+    assert ("Seq Scan", "claims") in {(s.node, s.relation) for s in filtered.large_scans}
+    beyond = await explain.explain_case(story_conn, "many", first_rows("SELECT id FROM claims LIMIT 40"), large_rows=10)
+    assert ("Seq Scan", "claims") in {(s.node, s.relation) for s in beyond.large_scans}  # more than "a few"
 
 
 async def test_explain_runs_every_list_case_on_the_story(story_url: str) -> None:
