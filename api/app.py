@@ -22,7 +22,7 @@ from api.feed_head import FeedHead
 from api.gone import GoneRewriter
 from api.http_cache import CACHE_HEADERS, cors_config, http_middleware
 from api.logging import RequestLogger, configure_logging
-from api.problems import http_exception_handler, internal_error_handler, write_error_handler
+from api.problems import http_exception_handler, internal_error_handler, write_conflict_handler, write_error_handler
 from api.routes import ROUTE_HANDLERS
 from api.settings import Settings
 from api.stream import stream_lifespan
@@ -131,6 +131,7 @@ def create_app(settings: Settings, *, pool: asyncpg.Pool | None = None, pool_ini
         exception_handlers={
             HTTPException: http_exception_handler,
             WriteError: write_error_handler,
+            asyncpg.TransactionRollbackError: write_conflict_handler,
             Exception: internal_error_handler,
         },
         cors_config=cors_config(settings.cors_origins),

@@ -86,6 +86,13 @@ def write_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Resp
     ).to_response(request)
 
 
+def write_conflict_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A transaction PostgreSQL rolled back to break a deadlock or a serialization conflict: retrying succeeds."""
+    log.warning("write rolled back by a concurrent one", method=request.method, path=request.url.path, error=str(exc))
+    detail = "The write collided with a concurrent one and was rolled back; nothing was written. Retry it."
+    return problem(503, detail, headers={"Retry-After": "1"}).to_response(request)
+
+
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """Log an unexpected exception and answer a 500 problem that leaks nothing of it."""
     log.error("unhandled exception", method=request.method, path=request.url.path, exc_info=exc)
