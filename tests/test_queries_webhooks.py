@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import msgspec
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -16,21 +15,15 @@ from api.queries import webhooks as queries
 from api.settings import Settings
 from tests.querycount import QueryCounter
 from tests.story_factories import claim, event
-from tests.write_helpers import bearer, fetch, load_small_story, make_key
+from tests.write_helpers import Keys, bearer, fetch, story_with_keys
 
 Client = AsyncTestClient[Litestar]
 HOOK = "http://127.0.0.1:9/hook"
 
 
-class Keys(msgspec.Struct):
-    admin: str
-    writer: str
-
-
 @pytest.fixture
 async def keys(database_url: str) -> Keys:
-    await load_small_story(database_url)
-    return Keys(admin=await make_key(database_url, "ops", scope="admin"), writer=await make_key(database_url, "desk"))
+    return await story_with_keys(database_url)
 
 
 @pytest.fixture

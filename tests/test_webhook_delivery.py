@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-import msgspec
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -34,7 +33,7 @@ from api.webhooks.schedule import RetryPolicy, next_attempt, retry_delay
 from api.writes import service
 from tests.story_factories import claim
 from tests.webhook_receiver import Stall, receiver
-from tests.write_helpers import bearer, load_small_story, make_key
+from tests.write_helpers import Keys, bearer, story_with_keys
 
 Client = AsyncTestClient[Litestar]
 FAST = {
@@ -46,15 +45,9 @@ FAST = {
 }
 
 
-class Keys(msgspec.Struct):
-    admin: str
-    writer: str
-
-
 @pytest.fixture
 async def keys(database_url: str) -> Keys:
-    await load_small_story(database_url)
-    return Keys(admin=await make_key(database_url, "ops", scope="admin"), writer=await make_key(database_url, "desk"))
+    return await story_with_keys(database_url)
 
 
 def hook_settings(database_url: str, tmp_path: Path, **overrides: Any) -> Settings:

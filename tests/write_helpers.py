@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import asyncpg
+import msgspec
 
 from api.auth import hash_token, new_token
 from api.loader.load import load_dataset
@@ -58,3 +59,14 @@ async def fetchval(url: str, sql: str, *args: Any) -> Any:
         return await conn.fetchval(sql, *args)
     finally:
         await conn.close()
+
+
+class Keys(msgspec.Struct):
+    admin: str
+    writer: str
+
+
+async def story_with_keys(url: str) -> Keys:
+    """The small story, an admin key and a write key."""
+    await load_small_story(url)
+    return Keys(admin=await make_key(url, "ops", scope="admin"), writer=await make_key(url, "desk"))

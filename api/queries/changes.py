@@ -10,6 +10,7 @@ change behind one already served: a cursor walk sees each committed change exact
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -39,6 +40,7 @@ LIST_CHANGES = _WITH_STATE.format(walk=_WALK.format(type=""))
 """$1, $2 the cursor (txid, id) or NULLs, $3 an actor or NULL, $4 the limit: one walk of `changes_feed_idx`."""
 
 
+@functools.cache  # built once per number of types, not per poll
 def list_changes_of_types_statement(count: int) -> str:
     """`LIST_CHANGES` restricted to the `count` types in $5: one walk per type, merged in feed order.
 
@@ -83,10 +85,4 @@ async def list_changes(conn: asyncpg.Connection | asyncpg.Pool, where: FeedFilte
             return []
         statement = list_changes_of_types_statement(len(types))
         args.append(types)
-    rows = await conn.fetch(statement, *args)
-    return [
-        ChangeRow(
-            r["id"], r["txid"], r["resource_type"], r["resource_id"], r["operation"], r["version"], r["at"], r["state"]
-        )
-        for r in rows
-    ]
+    return [ChangeRow(**dict(r)) for r in await conn.fetch(statement, *args)]

@@ -7,11 +7,9 @@ client's catch-up from the database agree on every cursor; `actor_ids` lets subs
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
 import asyncpg
-import msgspec
+
+from api.queries.changes import ChangeRow
 
 TAIL_CHANGES = """
 SELECT c.id, c.txid::text::bigint AS txid, c.resource_type, c.resource_id, c.operation, c.version, c.at, r.state,
@@ -35,36 +33,16 @@ LIMIT 1
 """
 
 
-class TailRow(msgspec.Struct, frozen=True):
-    id: int
-    txid: int
-    resource_type: str
-    resource_id: str
-    operation: str
-    version: int
-    at: datetime
-    state: dict[str, Any] | None
+class TailRow(ChangeRow, frozen=True):
+    """A change as `list_changes` returns it, with the actors it concerns."""
+
     actor_ids: list[str]
 
 
 async def tail_changes(pool: asyncpg.Pool, after: tuple[int, int] | None, limit: int) -> list[TailRow]:
     """Up to `limit` served changes after the position `after` = (txid, id), every type and actor."""
     txid, change_id = after if after else (None, None)
-    rows = await pool.fetch(TAIL_CHANGES, txid, change_id, limit)
-    return [
-        TailRow(
-            r["id"],
-            r["txid"],
-            r["resource_type"],
-            r["resource_id"],
-            r["operation"],
-            r["version"],
-            r["at"],
-            r["state"],
-            list(r["actor_ids"]),
-        )
-        for r in rows
-    ]
+    return [TailRow(**dict(r)) for r in await pool.fetch(TAIL_CHANGES, txid, change_id, limit)]
 
 
 async def feed_end(pool: asyncpg.Pool) -> tuple[int, int] | None:

@@ -159,10 +159,7 @@ class ClaimsController(Controller):
         order: OrderParam = "asc",
     ) -> Response[ClaimPage]:
         """Claims in the order they were said (earliest day, ties by id in the same direction), filtered."""
-        for value in actor or []:
-            no_nul("actor", value)
-        filters = replace(claim_filters, claimants=actor)
-        return await _page(request, pool, filters, "claims", limit, cursor, order)
+        return await _page(request, pool, with_claimants(claim_filters, actor), "claims", limit, cursor, order)
 
     @get("/v1/claims/{claim_id:str}", summary="Get a claim", responses={404: NOT_FOUND, 400: BAD_REQUEST})
     async def get_claim(
@@ -200,6 +197,23 @@ class ClaimsController(Controller):
         return await _page(request, pool, filters, "actor-claims", limit, cursor, order, actor_id=actor_id)
 
 
+def with_claimants(filters: ClaimFilters, actor: list[str] | None) -> ClaimFilters:
+    """The shared filters narrowed to the claimants of the repeatable `actor` parameter."""
+    for value in actor or []:
+        no_nul("actor", value)
+    return replace(filters, claimants=actor)
+
+
+def claim_cursor(cursor: str | None, resource: str, order: str, refusal: str) -> tuple[date, str] | None:
+    """The (earliest, id) a claims cursor continues after; a 400 with `refusal` for anything else."""
+    if cursor is None:
+        return None
+    earliest, claim_id = decode_cursor(cursor, resource, order, (date, str))
+    if earliest is None or claim_id is None or "\x00" in claim_id:
+        raise invalid_param("cursor", refusal)
+    return (earliest, claim_id)
+
+
 async def _page(
     request: Request[Any, Any, Any],
     pool: PoolDep,
@@ -211,12 +225,7 @@ async def _page(
     *,
     actor_id: str | None = None,
 ) -> Response[ClaimPage]:
-    after = None
-    if cursor is not None:
-        earliest, claim_id = decode_cursor(cursor, resource, order, (date, str))
-        if earliest is None or claim_id is None or "\x00" in claim_id:
-            raise invalid_param("cursor", "not a cursor of this list (use next_cursor as given)")
-        after = (earliest, claim_id)
+    after = claim_cursor(cursor, resource, order, "not a cursor of this list (use next_cursor as given)")
     languages = preferred_languages(request, filters.language)
     async with pool.acquire() as conn:
         items, next_key = await queries.list_claims(

@@ -19,7 +19,6 @@ from api.params import (
     Cursor,
     DateFrom,
     DateTo,
-    DateWindow,
     Lang,
     Limit,
     OrderParam,
@@ -29,7 +28,6 @@ from api.params import (
 from api.problems import PROBLEM_JSON, Problem, problem
 from api.queries import events as queries
 from api.queries.events import EventFilters, Keyset
-from schema.edtf import edtf_bounds
 from schema.read_events import EventDetail, EventPage
 from schema.vocab import EventKind
 
@@ -88,17 +86,6 @@ NOT_FOUND = ResponseSpec(
 )
 
 
-def parse_window(date_from: str | None, date_to: str | None) -> DateWindow:
-    """`from`/`to` as a window; any date that cannot be read is a 400 naming its parameter."""
-    for name, value in (("from", date_from), ("to", date_to)):
-        if value:
-            try:
-                edtf_bounds(value)
-            except (ValueError, OverflowError) as exc:  # python-edtf lets some out-of-range years through
-                raise invalid_param(name, f"not an EDTF or ISO date: {value!r}") from exc
-    return date_window(date_from, date_to)
-
-
 def text_param(value: str | None) -> str | None:
     """Free text PostgreSQL accepts: NUL (refused in text) becomes a space, lone surrogates a `?`."""
     if value is None:
@@ -139,7 +126,7 @@ def event_filters(
     q: TextQuery = None,
 ) -> EventFilters:
     """The filters `/v1/events` and `/v1/actors/{id}/events` share."""
-    window = parse_window(date_from, date_to)
+    window = date_window(date_from, date_to)
     return EventFilters(
         start=window.start,
         end=window.end,

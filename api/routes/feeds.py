@@ -10,8 +10,6 @@ addition, including an old claim recorded late beyond the first page, follows th
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -23,7 +21,7 @@ from litestar.params import Parameter
 
 from api.atom import ATOM_MEDIA_TYPE, EMPTY_FEED_UPDATED, Entry, Feed, Link, Person, render, resource_tag, shorten
 from api.dependencies import PoolDep
-from api.pagination import DEFAULT_LIMIT, decode_cursor, encode_cursor, invalid_param
+from api.pagination import DEFAULT_LIMIT, encode_cursor
 from api.params import Lang, Limit, preferred_languages, resolve_label
 from api.problems import PROBLEM_JSON, Problem
 from api.queries import claims as claim_queries
@@ -31,7 +29,7 @@ from api.queries import events as event_queries
 from api.queries.claims import ClaimFilters
 from api.queries.events import EventFilters
 from api.queries.feeds import RevisionTimes, revision_times
-from api.routes.claims import ActorIds, no_nul, provide_claim_filters
+from api.routes.claims import ActorIds, claim_cursor, provide_claim_filters, with_claimants
 from api.routes.events import event_filters, keyset
 from schema.read_claims import ClaimItem
 from schema.read_events import EventItem
@@ -146,33 +144,18 @@ class FeedsController(Controller):
         """The claims `/v1/claims` lists with the same filters, most recently said first, as Atom 1.0: each entry's
         `updated` is when the claim last changed here, `published` when it was recorded, its link the claim's API
         resource and its author the claimant."""
-        for value in actor or []:
-            no_nul("actor", value)
-        filters = replace(claim_filters, claimants=actor)
-        after = None
-        if cursor is not None:
-            earliest, claim_id = decode_cursor(cursor, "claims", "desc", (date, str))
-            if earliest is None or claim_id is None or "\x00" in claim_id:
-                raise invalid_param("cursor", "not a cursor of this feed (use the next link as given)")
-            after = (earliest, claim_id)
+        filters = with_claimants(claim_filters, actor)
+        after = claim_cursor(cursor, "claims", "desc", "not a cursor of this feed (use the next link as given)")
         languages = preferred_languages(request, filters.language)
         async with pool.acquire() as conn:
             items, next_key = await claim_queries.list_claims(
                 conn, filters, order="desc", after=after, limit=limit, languages=languages
             )
             times = await revision_times(conn, "claims", [item.id for item in items])
-        base = str(request.base_url).rstrip("/")
-        next_cursor = encode_cursor("claims", "desc", next_key) if next_key else None
-        return _atom(
-            Feed(
-                id=_feed_id(request),
-                title=_title("claims", request),
-                subtitle="Who said what, when: the claims of /v1/claims, most recently said first.",
-                links=_links(request, "/v1/claims", next_cursor),
-                entries=[claim_entry(base, item, times.get(item.id, _NEVER)) for item in items],
-                language=languages[0],
-            )
-        )
+        base = _base(request)
+        entries = [claim_entry(base, item, times.get(item.id, _NEVER)) for item in items]
+        subtitle = "Who said what, when: the claims of /v1/claims, most recently said first."
+        return _feed(request, "claims", subtitle, next_key, entries, languages[0])
 
     @get("/events.atom", summary="Events as an Atom feed", media_type=ATOM_MEDIA_TYPE, responses={400: BAD_REQUEST})
     async def events_feed(
@@ -192,15 +175,32 @@ class FeedsController(Controller):
         async with pool.acquire() as conn:
             page = await event_queries.list_events(conn, filters, page_request, languages)
             times = await revision_times(conn, "events", [item.id for item in page.items])
-        base = str(request.base_url).rstrip("/")
-        next_cursor = encode_cursor("events", "desc", page.next_key) if page.next_key else None
-        return _atom(
-            Feed(
-                id=_feed_id(request),
-                title=_title("events", request),
-                subtitle="What happened, when: the events of /v1/events, most recent first.",
-                links=_links(request, "/v1/events", next_cursor),
-                entries=[event_entry(base, item, times.get(item.id, _NEVER), languages) for item in page.items],
-                language=languages[0],
-            )
-        )
+        base = _base(request)
+        entries = [event_entry(base, item, times.get(item.id, _NEVER), languages) for item in page.items]
+        subtitle = "What happened, when: the events of /v1/events, most recent first."
+        return _feed(request, "events", subtitle, page.next_key, entries, languages[0])
+
+
+def _base(request: Request[Any, Any, Any]) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def _feed(
+    request: Request[Any, Any, Any],
+    kind: str,
+    subtitle: str,
+    next_key: tuple[Any, ...] | None,
+    entries: list[Entry],
+    language: str,
+) -> Response[bytes]:
+    """The Atom response of one page of the `kind` list (`claims`, `events`), newest first."""
+    next_cursor = encode_cursor(kind, "desc", next_key) if next_key else None
+    feed = Feed(
+        id=_feed_id(request),
+        title=_title(kind, request),
+        subtitle=subtitle,
+        links=_links(request, f"/v1/{kind}", next_cursor),
+        entries=entries,
+        language=language,
+    )
+    return _atom(feed)

@@ -11,11 +11,11 @@ from litestar.params import Parameter
 
 from api.dependencies import PoolDep
 from api.pagination import DEFAULT_LIMIT, Order, decode_cursor, encode_cursor, invalid_param, next_link
-from api.params import Cursor, DateFrom, DateTo, Lang, Limit, OrderParam, preferred_languages
+from api.params import Cursor, DateFrom, DateTo, Lang, Limit, OrderParam, date_window, preferred_languages
 from api.queries import timeline as queries
 from api.queries.events import Keyset
 from api.queries.timeline import TYPE_RANK, TimelineFilters
-from api.routes.events import BAD_REQUEST, TextQuery, id_params, is_slug, parse_window, text_param
+from api.routes.events import BAD_REQUEST, TextQuery, id_params, is_slug, text_param
 from schema.read_timeline import TimelinePage
 
 RESOURCE = "timeline"
@@ -71,7 +71,7 @@ class TimelineController(Controller):
     ) -> Response[TimelinePage]:
         """Events and claims merged, each tagged `type`: by earliest day, then events before claims, then id
         (all reversed with `order=desc`)."""
-        window = parse_window(date_from, date_to)
+        window = date_window(date_from, date_to)
         filters = TimelineFilters(
             start=window.start,
             end=window.end,
