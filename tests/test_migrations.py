@@ -31,14 +31,18 @@ SAMPLE_ROWS: dict[str, str] = {
         VALUES ('https://hooks.example/second', 'round-trip-secret-02', 'round-trip')""",
 }
 
+# Columns by name, not position: a downgrade that puts back a generated column (0010) can only add it last.
 SCHEMA_DUMP = {
     "columns": """
-        SELECT table_schema, table_name, column_name, ordinal_position, data_type, domain_name, is_nullable,
-               column_default
+        SELECT table_schema, table_name, column_name, data_type, domain_name, is_nullable, column_default,
+               is_generated, generation_expression
         FROM information_schema.columns
         WHERE table_schema NOT IN ('pg_catalog', 'information_schema', 'scratch')
           AND table_name <> 'alembic_version'
-        ORDER BY 1, 2, 4""",
+        ORDER BY 1, 2, 3""",
+    "triggers": """
+        SELECT tgrelid::regclass::text, tgname, pg_get_triggerdef(oid) FROM pg_trigger
+        WHERE NOT tgisinternal ORDER BY 1, 2""",
     "constraints": """
         SELECT n.nspname, conrelid::regclass::text, contypid::regtype::text, conname, contype,
                pg_get_constraintdef(c.oid)

@@ -57,6 +57,7 @@ def claims(ctx: Context, chunk: int) -> Lines:
     day_list = days.tolist()
     french_list = french.tolist()
     cal = ctx.cal
+    vectors = ctx.vectors
     actor_ids, source_ids = ctx.actor_ids, ctx.source_ids
     out: Lines = {
         "claims": [],
@@ -83,9 +84,10 @@ def claims(ctx: Context, chunk: int) -> Lines:
         else:
             said_in = NULL
         translations = lang_map({LANGS[1 - lang]: pools.text(1 - lang, sentences)}) if translated[k] else "{}"
+        vector = vectors.claim(lang, sentences, translated[k]) if vectors else ""
         claim_rows.append(
             f"{cid}\t{actor_ids[claimants[k]]}\t{CLAIM_KINDS[kinds[k]]}\t{when}\t{earliest}\t{latest}\t{words}"
-            f"\t{LANGS[lang]}\t{said_in}\t{translations}\t{QUOTE_TYPES[0 if direct[k] else 1]}\n"
+            f"\t{LANGS[lang]}\t{said_in}\t{translations}\t{QUOTE_TYPES[0 if direct[k] else 1]}\t{vector}\n"
         )
         involved = [actor_ids[claimants[k]]]
         for position in range(relay_count[k]):
@@ -118,8 +120,9 @@ def claims(ctx: Context, chunk: int) -> Lines:
             quote = pool[sentences[c]]
             start = starts[k][c]
             ids.append(f"{cid}@{sid}")
+            vector = vectors.quote(lang, sentence=sentences[c]) if vectors else ""
             citations.append(
-                f"{cid}@{sid}\t{sid}\t{cid}\t{NULL}\t{quote}\t{start}\t{start + len(quote)}\t{LANGS[lang]}\n"
+                f"{cid}@{sid}\t{sid}\t{cid}\t{NULL}\t{quote}\t{start}\t{start + len(quote)}\t{LANGS[lang]}\t{vector}\n"
             )
         if ctx.changes:
             actors_of = ",".join(sorted(set(involved)))
@@ -143,6 +146,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "said_in",
         "translations",
         "quote_type",
+        "search_vector",
     ),
     "claim_reporting": ("claim_id", "position", "actor_id", "when_edtf", "earliest", "latest"),
     "claim_events": ("claim_id", "event_id"),

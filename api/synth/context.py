@@ -16,6 +16,8 @@ from api.synth.texts import TextPools
 if TYPE_CHECKING:
     import numpy as np
 
+    from api.synth.vectors import PieceVectors
+
 ACTOR_KINDS: tuple[tuple[str, float], ...] = (
     ("person", 0.55),
     ("government_body", 0.12),
@@ -34,11 +36,14 @@ NULL = "\\N"
 
 
 class Context:
-    def __init__(self, spec: SynthSpec, *, changes: bool = False) -> None:
+    def __init__(self, spec: SynthSpec, *, changes: bool = False, vectors: PieceVectors | None = None) -> None:
+        """`vectors`: the pieces' search vectors the load fetched; without them (a corpus fingerprint, which
+        compares texts only) rows are made with empty `search_vector` fields."""
         import numpy as np
 
         self.spec = spec
         self.changes = changes
+        self.vectors = vectors
         self.pools = TextPools(spec)
         self.cal = Calendar()
         rng = spec.rng("actors-shape")

@@ -40,6 +40,7 @@ def events(ctx: Context, chunk: int) -> Lines:
     sources = ctx.source_for(rng, days, rng.random(n) < 0.6).tolist()
     starts = rng.integers(0, 50_000, size=n).tolist()
     cal = ctx.cal
+    vectors = ctx.vectors
     out: Lines = {"events": [], "event_participants": [], "citations": []}
     ev_rows, part_rows, cit_rows = out["events"], out["event_participants"], out["citations"]
     changes: list[str] = []
@@ -53,10 +54,11 @@ def events(ctx: Context, chunk: int) -> Lines:
         picks = summary_picks[k][: summary_len[k]]
         summary = {LANGS[lang]: pools.text(lang, picks) for lang in langs} if picks else {}
         place = place_id(places[k]) if has_place[k] else NULL
-        tags = text_array(sorted({TAGS[t] for t in tag_picks[k][: tag_count[k]]}))
+        tag_list = sorted({TAGS[t] for t in tag_picks[k][: tag_count[k]]})
+        vector = vectors.event(langs, (title_a[k], title_b[k]), picks, tag_list) if vectors else ""
         ev_rows.append(
             f"{eid}\t{EVENT_KINDS[kinds[k]]}\t{when}\t{earliest}\t{latest}\t{lang_map(title)}"
-            f"\t{lang_map(summary)}\t{place}\t{tags}\n"
+            f"\t{lang_map(summary)}\t{place}\t{text_array(tag_list)}\t{vector}\n"
         )
         seen: set[int] = set()
         for p in range(part_count[k]):
@@ -71,10 +73,16 @@ def events(ctx: Context, chunk: int) -> Lines:
         if cited[k]:
             source = ctx.source_ids[sources[k]]
             lang = 0 if sources[k] % 5 < 3 else 1
-            quote = pools.sentences[lang][picks[0]] if picks else pools.title(lang, title_a[k], title_b[k])
+            if picks:
+                quote = pools.sentences[lang][picks[0]]
+                vector = vectors.quote(lang, sentence=picks[0]) if vectors else ""
+            else:
+                quote = pools.title(lang, title_a[k], title_b[k])
+                vector = vectors.quote(lang, title=(title_a[k], title_b[k])) if vectors else ""
             cid = f"{eid}@{source}"
             cit_rows.append(
-                f"{cid}\t{source}\t{NULL}\t{eid}\t{quote}\t{starts[k]}\t{starts[k] + len(quote)}\t{LANGS[lang]}\n"
+                f"{cid}\t{source}\t{NULL}\t{eid}\t{quote}\t{starts[k]}\t{starts[k] + len(quote)}"
+                f"\t{LANGS[lang]}\t{vector}\n"
             )
             if ctx.changes:
                 cit_changes.append(f"citations\t{cid}\tupsert\t1\t{{{involved}}}\n")
@@ -84,7 +92,28 @@ def events(ctx: Context, chunk: int) -> Lines:
 
 
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "events": ("id", "kind", "when_edtf", "earliest", "latest", "title", "summary", "place_id", "tags"),
+    "events": (
+        "id",
+        "kind",
+        "when_edtf",
+        "earliest",
+        "latest",
+        "title",
+        "summary",
+        "place_id",
+        "tags",
+        "search_vector",
+    ),
     "event_participants": ("event_id", "actor_id", "role", "position"),
-    "citations": ("id", "source_id", "claim_id", "event_id", "quote", "start_offset", "end_offset", "language"),
+    "citations": (
+        "id",
+        "source_id",
+        "claim_id",
+        "event_id",
+        "quote",
+        "start_offset",
+        "end_offset",
+        "language",
+        "search_vector",
+    ),
 }

@@ -2,8 +2,7 @@
 
 A producer makes one chunk of rows of its main table, with the rows of the tables that
 hang off it (and their changes-feed rows, numbered in advance), as COPY text. Chunks are
-made in worker processes (PostgreSQL, not Python, is the slow side: the generated tsvector
-columns), each process building its `Context` once.
+made in worker processes, each process building its `Context` once.
 """
 
 from __future__ import annotations
@@ -14,6 +13,7 @@ from dataclasses import dataclass
 from api.synth import claims, events, reference
 from api.synth.context import Context, Lines
 from api.synth.spec import SynthSpec
+from api.synth.vectors import PieceVectors
 
 
 @dataclass(frozen=True)
@@ -96,10 +96,10 @@ def first_change_id(spec: SynthSpec, producer: str, chunk: int) -> int:
     raise KeyError(producer)
 
 
-def init_worker(spec: SynthSpec, changes: bool) -> None:
+def init_worker(spec: SynthSpec, changes: bool, vectors: PieceVectors) -> None:
     """Process-pool initializer: build the shared context once per worker."""
     global _context
-    _context = Context(spec, changes=changes)
+    _context = Context(spec, changes=changes, vectors=vectors)
 
 
 def make_chunk(producer: str, chunk: int) -> dict[str, bytes]:

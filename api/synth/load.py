@@ -1,15 +1,17 @@
 """Fill a migrated database with the synthetic corpus through COPY, and time every table.
 
 1. Drop the secondary indexes, unique and foreign keys (`schema_ops`), journaling how to restore them.
+   Fetch the search vectors of the pooled text pieces from the server (`vectors`): rows carry their
+   `search_vector`, whose triggers are off during the load.
 2. Producers make chunks in worker processes; each producer's chunks go round-robin to its
    connections ("lanes"), which COPY every table of a chunk in turn. Producers and lanes run
-   concurrently, so both cores work: the generated tsvector columns make PostgreSQL, not
-   Python, the slow side. The changes feed history has a connection of its own, in one
+   concurrently, so both cores work. The changes feed history has a connection of its own, in one
    transaction (`_write_changes`). `revisions` stays empty, so the feed's `state` is null for
    the corpus's changes: a revision holds a second copy of its row as JSON, which would add
    about as much to load and store as the claims themselves.
 3. Recreate the indexes, ANALYZE, add back the unique and foreign keys (each checked in one
-   pass) on parallel connections without phase barriers (`rebuild`), enable the trigger.
+   pass) on parallel connections without phase barriers (`rebuild`), enable the triggers.
+4. Compare the search vectors of a sample of rows with what the triggers compute (`check_vectors`).
 """
 
 from __future__ import annotations
@@ -28,11 +30,21 @@ from api.synth import rebuild, schema_ops
 from api.synth.generate import COLUMNS, PRODUCERS, TABLES, Producer, init_worker, make_chunk
 from api.synth.report import Report
 from api.synth.spec import SynthSpec
+from api.synth.texts import TextPools
+from api.synth.vectors import PieceVectors, fetch_piece_vectors
 
 PREFETCH = 3
 """Chunks a producer has in the making at a time."""
 LANES = {"events": 1, "claims": 2}
 """Connections COPYing a producer's chunks (1 when not listed)."""
+VECTOR_CHECKS = {
+    "events": "timeline_events_search_vector(t.title, t.summary, t.tags)",
+    "claims": "timeline_claims_search_vector(t.words, t.language, t.translations)",
+    "citations": "timeline_citations_search_vector(t.quote, t.language)",
+}
+"""The function of migration 0010 each table's `search_vector` must equal."""
+VECTOR_SAMPLE = 2000
+"""Rows of each table checked after the load: the first ones, the last ones, and some drawn at random."""
 OPTIONAL_TABLES = ("changes", "revisions", "tombstones", "proposition_tallies", "proposition_actor_stances")
 """Tables of later migrations that describe the story's rows: emptied with it when present."""
 
@@ -137,12 +149,33 @@ async def _write_changes(
             conn.terminate()
 
 
-def _executor(spec: SynthSpec, workers: int, changes: bool) -> Executor:
+def _executor(spec: SynthSpec, workers: int, changes: bool, vectors: PieceVectors) -> Executor:
+    initargs = (spec, changes, vectors)
     if workers <= 0:
-        return ThreadPoolExecutor(max_workers=1, initializer=init_worker, initargs=(spec, changes))
+        return ThreadPoolExecutor(max_workers=1, initializer=init_worker, initargs=initargs)
     return ProcessPoolExecutor(
-        max_workers=workers, mp_context=get_context("spawn"), initializer=init_worker, initargs=(spec, changes)
+        max_workers=workers, mp_context=get_context("spawn"), initializer=init_worker, initargs=initargs
     )
+
+
+async def check_vectors(conn: asyncpg.Connection, sample: int = VECTOR_SAMPLE) -> None:
+    """Raise SynthError when a sampled row's `search_vector` is not what its trigger would have computed.
+
+    The vectors are built in Python from the pieces' vectors (`vectors.py`); this catches any rule of
+    PostgreSQL's that the builder would get wrong, on this server's version, before a benchmark uses them.
+    """
+    for table, expected in VECTOR_CHECKS.items():
+        sampled = f"""
+            (SELECT id FROM {table} ORDER BY id LIMIT $1) UNION ALL
+            (SELECT id FROM {table} ORDER BY id DESC LIMIT $1) UNION ALL
+            (SELECT id FROM {table} TABLESAMPLE SYSTEM (1) REPEATABLE (1) LIMIT $1)"""
+        wrong = await conn.fetchval(
+            f"SELECT min(t.id) FROM {table} AS t WHERE t.id IN ({sampled})"
+            f" AND t.search_vector IS DISTINCT FROM {expected}",
+            sample,
+        )
+        if wrong is not None:
+            raise SynthError(f"{table} {wrong}: the synthetic search_vector differs from {expected.split('(')[0]}")
 
 
 def _first(error: BaseException) -> BaseException:
@@ -232,12 +265,22 @@ async def synthesize(
         )
         loaded = False
         try:
-            await _load(url, spec, report, workers, changes, echo)
+            started = time.perf_counter()
+            vectors = await fetch_piece_vectors(conn, TextPools(spec))
+            report.phase("vectors", time.perf_counter() - started)
+            await _load(url, spec, report, workers, changes, vectors, echo)
             loaded = True
         finally:
             if not loaded:  # leave the tables empty, as they were, so that the keys can come back
                 await conn.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY")
             await _rebuild(conn, url, restore, tables, report, jobs, maintenance_work_mem, echo)
+        started = time.perf_counter()
+        try:
+            await check_vectors(conn)
+        except SynthError:  # a corpus with wrong vectors must not be reused as if it were the right one
+            await conn.execute(f"TRUNCATE {', '.join(emptied)} RESTART IDENTITY")
+            raise
+        report.phase("check", time.perf_counter() - started)
     finally:
         await conn.close()
     report.phase("total", time.perf_counter() - begun)
@@ -250,6 +293,7 @@ async def _load(
     report: Report,
     workers: int,
     changes: bool,
+    vectors: PieceVectors,
     echo: Callable[[str], None],
 ) -> None:
     settings = {"synchronous_commit": "off"}
@@ -263,7 +307,7 @@ async def _load(
         if feed is not None:
             await feed.put(None)
 
-    with _executor(spec, workers, changes) as executor:
+    with _executor(spec, workers, changes, vectors) as executor:
         try:
             async with asyncio.TaskGroup() as group:
                 group.create_task(produce_all())

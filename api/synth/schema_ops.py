@@ -24,6 +24,10 @@ TRIGGERS = (
     # Proposition tallies (migration 0009): rebuilt in one pass after the load (`DERIVED`), not per COPY.
     ("propositions", "propositions_tally_insert"),
     ("claim_stances", "claim_stances_tally_insert"),
+    # Search vectors (migration 0010): synth COPYs them (api/synth/vectors.py) and checks a sample after the load.
+    ("events", "events_vector"),
+    ("claims", "claims_vector"),
+    ("citations", "citations_vector"),
 )
 DERIVED = (("timeline_rebuild_proposition_tallies", ("proposition_tallies", "proposition_actor_stances")),)
 """(function, tables): a function recomputing from scratch tables that the triggers above keep."""
