@@ -10,6 +10,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from schema.read_search import SEARCH_TYPES
 from tests.factories_actors import actors_dataset, fetch_page, load, load_story, with_cursor
 from tests.querycount import QueryCounter
 from tests.story_factories import actor, claim
@@ -156,14 +157,14 @@ async def test_pages_stay_exact_while_rows_are_inserted(client: Client, pool: as
     assert before <= set(seen)
 
 
-async def test_one_statement_per_request_whatever_the_limit(
+async def test_one_statement_per_type_and_one_for_the_page_whatever_the_limit(
     client: Client, cast: asyncpg.Pool, query_counter: QueryCounter
 ) -> None:
     for limit in (1, 200):
         with query_counter.counting() as counted:
             response = await client.get(f"{BROAD}&limit={limit}")
         assert response.status_code == 200
-        assert counted.count == 1, counted.statements
+        assert counted.count == len(SEARCH_TYPES) + 1, counted.statements
 
 
 WEIRD = ["'", '"', "\\", "%", "_", "' OR 1=1 --", "😀", "<script>", "& | ! :* <->", "-", "()", '"unclosed', "a:*b"]
