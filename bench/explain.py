@@ -282,11 +282,20 @@ async def list_cases(conn: asyncpg.Connection, samples: Samples) -> dict[str, Ca
         "GET /v1/changes?actor=<hot> (from the start)": lambda c: changes.list_changes(
             c, FeedFilter(after=feed_start, actor=hot), 51
         ),
+        "GET /v1/changes?actor=<rare> (from the start)": lambda c: changes.list_changes(
+            c, FeedFilter(after=feed_start, actor=rare), 51
+        ),
+        "GET /v1/changes?actor=<hot>&types=claims (from the start)": lambda c: changes.list_changes(
+            c, FeedFilter(after=feed_start, types=["claims"], actor=hot), 51
+        ),
         "GET /v1/changes?types=events,claims (near the head)": lambda c: changes.list_changes(
             c, FeedFilter(after=feed_near_head, types=["events", "claims"]), 51
         ),
         "GET /v1/changes?actor=<hot> (near the head)": lambda c: changes.list_changes(
             c, FeedFilter(after=feed_near_head, actor=hot), 51
+        ),
+        "GET /v1/changes?actor=<hot>&types=events,citations (near the head)": lambda c: changes.list_changes(
+            c, FeedFilter(after=feed_near_head, types=["events", "citations"], actor=hot), 51
         ),
     }
 

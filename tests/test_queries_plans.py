@@ -100,3 +100,38 @@ async def test_the_feed_of_some_types_walks_only_their_changes(corpus: asyncpg.C
         lambda c: changes.list_changes(c, FeedFilter(after=start, types=["claims", "sources"]), 51),
     )
     assert index_names(two) == {"changes_claims_feed_idx", "changes_sources_feed_idx"}
+
+
+async def test_the_feed_of_an_actor_reads_change_actors_in_feed_order(corpus: asyncpg.Connection) -> None:
+    """One range of `change_actors_feed_idx` per type, each stopping at the page: nothing read to be dropped."""
+    txid = await one(corpus, "SELECT txid::text::bigint FROM changes ORDER BY txid, id LIMIT 1")
+    start = (txid - 1, 0)
+    near_head = await corpus.fetchrow(
+        "SELECT txid::text::bigint AS txid, id FROM changes ORDER BY txid DESC, id DESC OFFSET 500 LIMIT 1"
+    )
+    busiest = "SELECT actor_id FROM change_actors GROUP BY 1 ORDER BY count(*) {}, 1 LIMIT 1"
+    hot, rare = await one(corpus, busiest.format("DESC")), await one(corpus, busiest.format("ASC"))
+    cases = {
+        "changes?actor=<hot> (from the start)": FeedFilter(after=start, actor=hot),
+        "changes?actor=<rare> (from the start)": FeedFilter(after=start, actor=rare),
+        "changes?actor=<hot>&types=claims (from the start)": FeedFilter(after=start, types=["claims"], actor=hot),
+        "changes?actor=<hot>&types=events,citations (near the head)": FeedFilter(
+            after=(near_head["txid"], near_head["id"]), types=["events", "citations"], actor=hot
+        ),
+    }
+    for name, where in cases.items():
+        case = await checked(corpus, name, lambda c, where=where: changes.list_changes(c, where, 51))
+        assert "change_actors_feed_idx" in index_names(case), name
+        assert not {n for n in index_names(case) if n.startswith("changes_") and n != "changes_pkey"}, name
+        walks = [
+            node
+            for plan in case.plans
+            for node in explain.plan_nodes(plan["Plan"])
+            if node.get("Relation Name") == "change_actors"
+        ]
+        # A rare actor's few rows of a type may be fetched by bitmap and sorted: still only that actor's rows.
+        scans = ("Index Scan", "Index Only Scan", "Bitmap Heap Scan")
+        assert walks and all(node["Node Type"] in scans for node in walks), name
+        assert sum(node.get("Rows Removed by Filter", 0) for node in walks) <= 5, name
+        assert sum(node["Actual Rows"] for node in walks) <= 51 * len(walks), name
+        assert await changes.list_changes(corpus, where, 51), name  # the walks found something

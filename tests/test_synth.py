@@ -331,6 +331,21 @@ async def test_fills_the_changes_feed_when_there_is_one(database_url: str, conn:
     assert await conn.fetchval("SELECT nextval('changes_id_seq')") > await conn.fetchval("SELECT max(id) FROM changes")
 
 
+async def test_the_feed_copy_fills_change_actors(database_url: str, conn: asyncpg.Connection) -> None:
+    """Migration 0011's trigger fills it during the COPY of `changes`; --truncate empties it with the feed."""
+    await synthesize(database_url, SPEC, workers=0)
+    report = await synthesize(database_url, SPEC, workers=0, truncate=True)
+
+    implied = "SELECT DISTINCT a, c.resource_type, c.txid, c.id FROM changes AS c, unnest(c.actor_ids) AS a"
+    stored = "SELECT actor_id, resource_type, txid, change_id FROM change_actors"
+    assert await conn.fetchval(f"SELECT count(*) FROM (({implied}) EXCEPT ALL ({stored})) AS x") == 0
+    assert await conn.fetchval(f"SELECT count(*) FROM (({stored}) EXCEPT ALL ({implied})) AS x") == 0
+    rows = await conn.fetchval("SELECT count(*) FROM change_actors")
+    assert rows > await conn.fetchval("SELECT count(*) FROM changes") > 0
+    assert report.tables["change_actors"].rows == rows
+    assert report.tables["change_actors"].indexes > 0  # its index was dropped for the load and built after
+
+
 def test_cli_prints_each_table_and_the_total(database_url: str, tmp_path: Path) -> None:
     env = {**os.environ, "DATABASE_URL": database_url, "LOG_FORMAT": "json"}
     timeline = str(Path(sys.executable).with_name("timeline"))

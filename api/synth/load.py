@@ -45,8 +45,18 @@ VECTOR_CHECKS = {
 """The function of migration 0010 each table's `search_vector` must equal."""
 VECTOR_SAMPLE = 2000
 """Rows of each table checked after the load: the first ones, the last ones, and some drawn at random."""
-OPTIONAL_TABLES = ("changes", "revisions", "tombstones", "proposition_tallies", "proposition_actor_stances")
+OPTIONAL_TABLES = (
+    "changes",
+    "change_actors",
+    "revisions",
+    "tombstones",
+    "proposition_tallies",
+    "proposition_actor_stances",
+)
 """Tables of later migrations that describe the story's rows: emptied with it when present."""
+FEED_TABLES = ("changes", "change_actors")
+"""Filled while loading when present: the feed history, and the index of its actors that its trigger (migration
+0011) fills during each COPY of `changes`; their secondary indexes are dropped and rebuilt like the story's."""
 
 
 class SynthError(Exception):
@@ -253,7 +263,7 @@ async def synthesize(
         if not truncate and await _count_rows(conn, emptied) > 0:
             raise SynthError("the database already holds data: pass --truncate to replace it")
         changes = "changes" in present
-        tables = [*TABLES, *(["changes"] if changes else [])]
+        tables = [*TABLES, *(t for t in FEED_TABLES if t in present)]
         for table in tables:  # reported in this order, whichever finishes first
             report.table(table)
         started = time.perf_counter()
@@ -270,6 +280,8 @@ async def synthesize(
             report.phase("vectors", time.perf_counter() - started)
             await _load(url, spec, report, workers, changes, vectors, echo)
             loaded = True
+            if "change_actors" in tables:  # no COPY of its own: its rows come with the changes
+                report.table("change_actors").rows = await conn.fetchval("SELECT count(*) FROM change_actors")
         finally:
             if not loaded:  # leave the tables empty, as they were, so that the keys can come back
                 await conn.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY")
