@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import asyncpg
 import pytest
 
-from api.queries.changes import FeedFilter, list_changes
+from api.queries.changes import RESOURCE_TYPES, FeedFilter, list_changes
 
 # Rows written in many transactions (so txids differ), the types interleaved and one transaction holding several.
 WRITES = [
@@ -67,3 +69,11 @@ async def test_types_with_an_actor_and_no_types(pool: asyncpg.Pool, feed: list[t
     ]
     assert await list_changes(pool, FeedFilter(types=[]), 10) == []
     assert await list_changes(pool, FeedFilter(types=["propositions"]), 10) == []
+
+
+async def test_the_feed_knows_every_type_the_table_accepts(pool: asyncpg.Pool) -> None:
+    """An actor's walk covers every type when none is asked: the list is the table's CHECK, not a copy of it."""
+    definition = await pool.fetchval(
+        "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'changes_resource_type_check'"
+    )
+    assert sorted(re.findall(r"'(\w+)'::text", definition)) == sorted(RESOURCE_TYPES)

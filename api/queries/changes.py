@@ -20,12 +20,14 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, get_args
 
 import asyncpg
 import msgspec
 
-RESOURCE_TYPES = ("actors", "places", "sources", "propositions", "events", "claims", "citations")
+from schema.writes import ResourceType
+
+RESOURCE_TYPES: tuple[str, ...] = get_args(ResourceType)
 """Every `changes.resource_type` (its CHECK): the types an actor's walk covers when none are asked."""
 
 # $1, $2: the cursor (txid, id) or NULLs; $3: the limit. Plans are custom (api.database.create_pool), so the

@@ -18,7 +18,7 @@ from api.problems import PROBLEM_JSON, Problem
 from api.queries import changes as queries
 from schema.writes import Change, ChangePage
 
-RESOURCE_TYPES = ("actors", "places", "sources", "propositions", "events", "claims", "citations")
+RESOURCE_TYPES = queries.RESOURCE_TYPES
 _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _FEED = "changes"
 
