@@ -54,14 +54,12 @@ WEIGHTS = ("A", "B", "C", "")
 
 @dataclass(frozen=True)
 class Piece:
-    entries: tuple[tuple[str, tuple[int, ...]], ...]
-    """(quoted lexeme, its positions in the piece, from 1)."""
     words: int
     """Positions the piece takes: the next piece of a text starts at `words + 1`."""
     last: int
     """Its largest position, 0 when every word is a stop word."""
     templates: dict[str, str] = field(compare=False, repr=False)
-    """By weight: the entries with each position a `str.format` field, so that rendering the piece at an offset
+    """By weight: the piece's lexemes with each position a `str.format` field, so that rendering the piece at an offset
     is one call (positions pre-printed in `_POSITIONS`)."""
 
 
@@ -75,7 +73,7 @@ def parse_vector(text: str) -> list[tuple[str, tuple[int, ...]]]:
 
 
 def piece_from(vector: str, marked: str) -> Piece:
-    entries = tuple(parse_vector(vector))
+    entries = parse_vector(vector)
     last = max((max(p) for _, p in entries if p), default=0)
     marked_last = max((max(p) for _, p in parse_vector(marked) if p), default=0)
     if marked_last <= last:
@@ -87,7 +85,7 @@ def piece_from(vector: str, marked: str) -> Piece:
         )
         for weight in WEIGHTS
     }
-    return Piece(entries, marked_last - 1, last, templates)
+    return Piece(marked_last - 1, last, templates)
 
 
 @dataclass
@@ -127,7 +125,7 @@ class PieceVectors:
     def event(self, langs: Sequence[int], title: tuple[int, int], summary: Sequence[int], tags: Sequence[str]) -> str:
         """`timeline_events_search_vector`: the title map (A), the summary map (B), the tags (C)."""
         out: list[str] = []
-        top = self.texts(([self.starts[lang][title[0]], self.halves[lang][title[1]]] for lang in langs), "A", 0, out)
+        top = self.texts((self._title(lang, title) for lang in langs), "A", 0, out)
         if summary:
             top = self.texts(([self.sentences[lang][i] for i in summary] for lang in langs), "B", top, out) or top
         self.text([self.tags[tag] for tag in tags], "C", top, out)
@@ -139,8 +137,12 @@ class PieceVectors:
         if sentence is not None:
             self.text([self.sentences[lang][sentence]], "", 0, out)
         elif title is not None:
-            self.text([self.starts[lang][title[0]], self.halves[lang][title[1]]], "", 0, out)
+            self.text(self._title(lang, title), "", 0, out)
         return " ".join(out)
+
+    def _title(self, lang: int, title: tuple[int, int]) -> list[Piece]:
+        """A title's pieces: a capitalised half, then a half (`TextPools.title`)."""
+        return [self.starts[lang][title[0]], self.halves[lang][title[1]]]
 
 
 async def fetch_piece_vectors(conn: asyncpg.Connection, pools: TextPools) -> PieceVectors:
