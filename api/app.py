@@ -16,6 +16,7 @@ from litestar.openapi.spec import Components
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsPlugin
 
 from api.auth import SECURITY_SCHEMES, read_guard
+from api.common_lexemes import CommonLexemes
 from api.database import PRIMARY_APPLICATION_NAME, READ_APPLICATION_NAME, create_pool
 from api.dependencies import DEPENDENCIES
 from api.feed_head import FeedHead
@@ -59,6 +60,13 @@ def _lifespan(
                 yield
 
     return lifespan
+
+
+def _common_lexemes_lifespan(app: Litestar) -> AbstractAsyncContextManager[None]:
+    """Search's copy of the common lexemes (`api.common_lexemes`) on `app.state.common_lexemes`, read on the read
+    pool when the app starts and kept fresh while it runs."""
+    lexemes: CommonLexemes = app.state.common_lexemes
+    return lexemes.kept_fresh(app.state.read_pool)
 
 
 def _feed_head_lifespan(settings: Settings) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
@@ -120,10 +128,11 @@ def create_app(settings: Settings, *, pool: asyncpg.Pool | None = None, pool_ini
     app = Litestar(
         route_handlers=ROUTE_HANDLERS,
         dependencies=DEPENDENCIES,
-        state=State({"settings": settings, "feed_head": None}),
+        state=State({"settings": settings, "feed_head": None, "common_lexemes": CommonLexemes()}),
         guards=[read_guard],
         lifespan=[
             _lifespan(settings, pool, pool_init),
+            _common_lexemes_lifespan,
             _feed_head_lifespan(settings),
             stream_lifespan(settings.feed_recheck_seconds),
         ],

@@ -196,6 +196,7 @@ async def list_cases(conn: asyncpg.Connection, samples: Samples) -> dict[str, Ca
         "SELECT txid::text::bigint AS txid, id FROM changes ORDER BY txid DESC, id DESC OFFSET 1000 LIMIT 1"
     )
     feed_near_head = (behind["txid"], behind["id"]) if behind is not None else feed_start
+    common = await search.load_common_lexemes(conn)  # what the API's copy holds (`api.common_lexemes`)
 
     def ev(filters: EventFilters, keyset: Keyset | None = None) -> Call:
         return lambda c: events.list_events(c, filters, keyset or Keyset(), LANGS)
@@ -248,7 +249,10 @@ async def list_cases(conn: asyncpg.Connection, samples: Samples) -> dict[str, Ca
             c, ActorFilters(), name_part, after=None, limit=51, languages=LANGS
         ),
         "GET /v1/search?q=usine": lambda c: search.search(
-            c, word, list(SEARCH_TYPES), after=None, limit=51, languages=LANGS
+            c, word, list(SEARCH_TYPES), after=None, limit=51, languages=LANGS, common_lexemes=common
+        ),
+        "GET /v1/search?q=<a rare word>": lambda c: search.search(
+            c, "xylophone", list(SEARCH_TYPES), after=None, limit=51, languages=LANGS, common_lexemes=common
         ),
         "GET /v1/sources": lambda c: sources.list_sources(
             c, SourceFilters(), order="asc", after=None, limit=50, languages=LANGS

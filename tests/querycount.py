@@ -22,6 +22,8 @@ class QueryCounter:
 
     def __init__(self) -> None:
         self.statements: list[str] = []
+        self.arguments: list[tuple[object, ...]] = []
+        """Each statement's arguments, in the same order."""
         self._windows: list[QueryCounter] = []
 
     @property
@@ -35,15 +37,16 @@ class QueryCounter:
         def record(query: LoggedQuery) -> None:
             # What the pool runs by itself when a connection is released is not the application's doing.
             if query.query != conn.get_reset_query():
-                self.record(query.query)
+                self.record(query.query, tuple(query.args or ()))
 
         conn.add_query_logger(record)
 
-    def record(self, statement: str) -> None:
+    def record(self, statement: str, arguments: tuple[object, ...] = ()) -> None:
         """Record one statement, here and in every open :meth:`counting` window."""
         self.statements.append(statement)
+        self.arguments.append(arguments)
         for window in self._windows:
-            window.record(statement)
+            window.record(statement, arguments)
 
     @contextmanager
     def counting(self) -> Iterator[QueryCounter]:

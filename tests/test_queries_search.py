@@ -208,7 +208,7 @@ async def test_the_probe_finds_the_hits_the_index_finds(pool: asyncpg.Pool, prob
             without_probe = queries.candidate_statement(kind, candidates=3, probe_rows=0)
             with_probe = queries.candidate_statement(kind, candidates=3, probe_rows=probe_rows)
             for query in PROBE_QUERIES:
-                args = (query, None, None, None, 50)
+                args = (query, None, None, None, 50, None, None)  # the words' shares unknown: always probe
                 assert [tuple(r) for r in await conn.fetch(with_probe, *args)] == [
                     tuple(r) for r in await conn.fetch(without_probe, *args)
                 ], (kind, query)
@@ -221,7 +221,9 @@ async def test_a_probe_that_finds_enough_skips_the_index(pool: asyncpg.Pool) -> 
         """Loops of each scan of claims that looks for matches."""
         statement = queries.candidate_statement("claim", candidates=candidates, probe_rows=10_000)
         async with pool.acquire() as conn:
-            plan = await conn.fetchval("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, "Iran", None, None, None, 20)
+            plan = await conn.fetchval(
+                "EXPLAIN (ANALYZE, FORMAT JSON) " + statement, "Iran", None, None, None, 20, None, None
+            )
         plan = json.loads(plan) if isinstance(plan, str) else plan  # json may come decoded by the pool's codecs
         return [n["Actual Loops"] for n in _nodes(plan[0]["Plan"]) if n.get("Relation Name") == "claims"]
 
@@ -231,3 +233,31 @@ async def test_a_probe_that_finds_enough_skips_the_index(pool: asyncpg.Pool) -> 
 
 def _nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
     return [plan, *(n for child in plan.get("Plans", []) for n in _nodes(child))]
+
+
+THREE_READINGS = (
+    "websearch_to_tsquery('timeline_fr', $1::text) || websearch_to_tsquery('timeline_en', $1::text)"
+    " || websearch_to_tsquery('timeline_simple', $1::text)"
+)
+
+
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [
+        ("très", "'tre' | 'tres'"),  # English and unstemmed read the same: once
+        ("usines", "'usin' | 'usines'"),  # French and English read the same: once
+        ("Peskov", "'peskov'"),
+        ("drones Shahed", "'dron' & 'shahed' | 'drone' & 'shahe' | 'drones' & 'shahed'"),  # all different
+    ],
+)
+async def test_readings_that_coincide_are_searched_once(cast: asyncpg.Pool, query: str, words: str) -> None:
+    async with cast.acquire() as conn:
+        assert await conn.fetchval(f"WITH {queries.QUERY_WORDS} SELECT words::text FROM query", query) == words
+        # The same rows match as with the three readings OR-ed.
+        for table in ("events", "claims", "citations"):
+            matching = f"""WITH {queries.QUERY_WORDS}
+                SELECT array_agg(t.id ORDER BY t.id) FILTER (WHERE t.search_vector @@ q.words),
+                    array_agg(t.id ORDER BY t.id) FILTER (WHERE t.search_vector @@ ({THREE_READINGS}))
+                FROM {table} AS t, query AS q"""
+            deduplicated, three = await conn.fetchrow(matching, query)
+            assert deduplicated == three, (table, query)

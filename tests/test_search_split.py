@@ -5,6 +5,7 @@ The reference is the former single statement (`tests/search_reference.py`), run 
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import asyncpg
@@ -13,6 +14,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from api.queries import search as queries
+from api.queries.lexemes import TableLexemes
 from api.queries.search import RankedHit
 from schema.read_search import SEARCH_TYPES
 from tests.factories_actors import actors_dataset, load
@@ -111,6 +113,22 @@ async def test_every_page_is_what_the_former_statement_served(
         assert sum(hit.type == "event" for hit in served) == queries.CANDIDATES
         assert len(served) == len({(hit.type, hit.id) for hit in served})
         assert all(hit.snippet for hit in served)
+
+
+@pytest.mark.parametrize("known", ["analyzed", "nothing common"])
+async def test_the_same_pages_whichever_tables_are_probed(many: asyncpg.Pool, known: str) -> None:
+    async with many.acquire() as conn:
+        await conn.execute("ANALYZE events, claims, citations")
+        common = await queries.load_common_lexemes(conn)
+    if known == "nothing common":
+        common = {table: TableLexemes([], []) for table in common}
+    else:
+        assert all(common[table].lexemes for table in queries.SEARCHED_TABLE.values())
+    gated = functools.partial(queries.search, common_lexemes=common)
+    for query in ["shahed", "usine OR factory", "drones -shahed", "drones shahed", "xylophone"]:
+        for limit in (7, 200):
+            expected = await walk(former_search, many, query, SEARCH_TYPES, limit, EN)
+            assert await walk(gated, many, query, SEARCH_TYPES, limit, EN) == expected, (query, limit)
 
 
 async def test_a_connection_runs_the_same_statements_one_after_another(many: asyncpg.Pool) -> None:

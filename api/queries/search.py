@@ -13,7 +13,9 @@ matches hundreds of thousands of rows, and no index returns rows in `ts_rank` or
 first design) cost seconds. The first matches are found in two steps (`_candidates`): a probe reads the table's
 first `PROBE_ROWS` rows and keeps those that match; only when it finds fewer than `CANDIDATES` does the GIN bitmap
 of every match get built (about 80 ms for a word in 400,000 rows, a few ms for a rare one), and its bitmap heap scan
-returns the first `CANDIDATES` in the same physical order. Either way the hits are the same. Rejected: "the N most
+returns the first `CANDIDATES` in the same physical order. Either way the hits are the same. The probe runs only
+when the table's statistics say the words are common enough there to fill it (`api.common_lexemes`, each process's
+copy of them): a rarer word goes straight to its bitmap. Rejected: "the N most
 recent matches" (an index walk in time order with the `@@` filter) reads the whole table when a word is rarer than
 the planner's estimate (a stop word of one language: 20 s). The words are read from the `query` CTE
 (MATERIALIZED), which the planner cannot see through, so the plan does not depend on a word's estimated frequency.
@@ -54,6 +56,7 @@ import asyncpg
 
 from api.params import resolve_label
 from api.queries import AnyConnection
+from api.queries.lexemes import LexemeFrequencies, load_frequent_lexemes
 from schema.read_search import SearchHit
 
 Languages = tuple[str, ...]
@@ -126,15 +129,23 @@ def page_details(languages: str, snippet: Callable[[str, str], str] = _snippet) 
 RANK = "round({0} * 1000000)::bigint"
 ACTOR_RANK = RANK.format("(ts_rank(a.search_vector, q.words) + 0.1 * word_similarity(q.name, a.search_names))")
 
+SEARCHED_TABLE = {"event": "events", "claim": "claims", "citation": "citations"}
+"""The table of each type whose candidates are probed (`_candidates`); actors are all ranked."""
+
 CANDIDATES = 200
 """Hits ranked per type (events, claims, citations): the API's largest page, so one type can fill it."""
 PROBE_ROWS = 10_000
 """Rows of each table read in physical order for the candidates before the GIN index is asked (see `_candidates`)."""
 
 QUERY_WORDS = """query_words AS MATERIALIZED (
-    SELECT websearch_to_tsquery('timeline_fr', $1::text) || websearch_to_tsquery('timeline_en', $1::text)
-            || websearch_to_tsquery('timeline_simple', $1::text) AS words,
+    -- A reading equal to an earlier one is not OR-ed again ("tres" in English and unstemmed): every operand is
+    -- tested against every vector the probe reads.
+    SELECT CASE WHEN r.simple::text IN (r.fr::text, r.en::text) THEN r.fr_en ELSE r.fr_en || r.simple END AS words,
         timeline_normalise_name($1::text) AS name
+    FROM (SELECT fr, simple, en, CASE WHEN en::text = fr::text THEN fr ELSE fr || en END AS fr_en
+        FROM (SELECT websearch_to_tsquery('timeline_fr', $1::text) AS fr,
+            websearch_to_tsquery('timeline_en', $1::text) AS en,
+            websearch_to_tsquery('timeline_simple', $1::text) AS simple) AS readings) AS r
 ), query AS MATERIALIZED (
     -- Words that must all be there (or be side by side) are rarely in the first rows: the probe would not pay.
     SELECT words, name, words::text !~ '[&<]' AS probe FROM query_words
@@ -143,22 +154,45 @@ QUERY_WORDS = """query_words AS MATERIALIZED (
 
 
 def _candidates(table: str, alias: str, candidates: int, probe_rows: int) -> str:
-    """Two CTEs: `probe`, the first matches among the table's first `probe_rows` rows, and `hits`, the first
-    `candidates` matches of the whole table with their rank.
+    """Three CTEs: `common`, whether the words are common enough in the table to probe; `probe`, the first matches
+    among the table's first `probe_rows` rows; `hits`, the first `candidates` matches of the whole table, ranked.
 
     Both are "the first matches in physical order": a Bitmap Heap Scan returns matches in that order, and so does
     a sequential scan from block 0 (pool connections turn `synchronize_seqscans` off, so a scan never starts
     where a concurrent one is). When the probe finds `candidates` matches they are the table's first ones, and
     the GIN bitmap, whose cost grows with the number of matches (about 100 ms for a word in 400,000 rows), is
     never built: its branch is gated by the probe's count, an InitPlan. A word matching 2% of rows fills the probe
-    in 10,000 rows (a few ms); a rarer one costs the probe and then its small bitmap.
+    in 10,000 rows (a few ms). A rarer one would pay the probe for nothing before its bitmap, so the probe runs only
+    when the words are common enough in the table to fill it: `common` estimates the share of rows that match from
+    the shares of the table's common lexemes ($6 the lexemes, $7 their shares, from `api.queries.lexemes`): words
+    that must all be there multiply (as if independent), alternatives add, a lexeme missing from the list counts as
+    none. Queries with a negation, a phrase or parentheses are not estimated and skip the probe, as do words that
+    must all be there when $6 is NULL (the table's words are not known: then the probe runs for alternatives only).
+    The hits are the same either way; only the cost differs.
     """
     rank = RANK.format(f"ts_rank({alias}.search_vector, q.words)")
     gate = "(SELECT count(*) FROM probe)"
-    return f"""probe AS MATERIALIZED (
+    common = candidates / probe_rows if probe_rows > 0 else 1.0
+    return f"""common AS MATERIALIZED (
+    SELECT CASE
+        WHEN $6::text[] IS NULL THEN q.probe
+        WHEN q.words::text ~ '[(!<]' THEN false
+        ELSE coalesce((
+            SELECT sum(b.share) FROM (
+                SELECT CASE WHEN every(coalesce(f.frequency, 0) > 0)
+                    THEN exp(sum(ln(greatest(f.frequency, 1e-9)))) ELSE 0 END AS share
+                FROM regexp_split_to_table(q.words::text, ' [|] ') WITH ORDINALITY AS b(branch, n)
+                CROSS JOIN LATERAL regexp_matches(b.branch, $$'((?:[^']|'')+)'$$, 'g') AS m
+                LEFT JOIN unnest($6::text[], $7::text::float8[]) AS f(lexeme, frequency)
+                    ON f.lexeme = replace(m[1], $$''$$, $$'$$)
+                GROUP BY b.n) AS b), 0) >= {common}
+    END AS probe
+    FROM query AS q
+),
+probe AS MATERIALIZED (
     SELECT {alias}.id::text AS id, {rank} AS rank
     FROM (SELECT id, search_vector FROM {table} LIMIT {probe_rows}) AS {alias}, query AS q
-    WHERE q.probe AND {alias}.search_vector @@ q.words
+    WHERE (SELECT probe FROM common) AND {alias}.search_vector @@ q.words
     LIMIT {candidates}
 ),
 hits AS (
@@ -188,14 +222,15 @@ hits AS (
 def candidate_statement(kind: str, candidates: int = CANDIDATES, probe_rows: int = PROBE_ROWS) -> str:
     """The statement of one type's hits: (id, rank) past the cursor, best first, at most `limit`.
 
-    Parameters: $1 the words, $2 to $4 the cursor's (rank, type, id) or NULLs, $5 the limit. Tests shrink
-    `candidates` and `probe_rows` to take each path on a small dataset.
+    Parameters: $1 the words, $2 to $4 the cursor's (rank, type, id) or NULLs, $5 the limit; events, claims and
+    citations also take $6 and $7, the table's common lexemes and their shares of rows (NULLs: unknown, see
+    `_candidates`). Tests shrink `candidates` and `probe_rows` to take each path on a small dataset.
     """
     if kind == "actor":
         hits = ACTOR_HITS
     else:
-        table, alias = {"event": ("events", "e"), "claim": ("claims", "c0"), "citation": ("citations", "ci")}[kind]
-        hits = _candidates(table, alias, candidates, probe_rows)
+        table = SEARCHED_TABLE[kind]
+        hits = _candidates(table, {"events": "e", "claims": "c0", "citations": "ci"}[table], candidates, probe_rows)
     return f"""
 WITH {QUERY_WORDS},
 {hits}
@@ -216,6 +251,12 @@ CROSS JOIN query AS q
 LEFT JOIN LATERAL {page_details("$4")} AS d ON true
 ORDER BY p.position"""
 """Titles, dates and snippets of the page's hits ($2 types, $3 ids, in page order; $4 the languages)."""
+
+
+async def load_common_lexemes(conn: AnyConnection) -> LexemeFrequencies:
+    """The searched tables' lexemes that can help fill a probe: held by at least a quarter of the share of rows
+    that fills one alone (a query of several such words can add up to it)."""
+    return await load_frequent_lexemes(conn, list(SEARCHED_TABLE.values()), CANDIDATES / PROBE_ROWS / 4)
 
 
 @dataclass(frozen=True)
@@ -239,17 +280,23 @@ async def search(
     after: Key | None,
     limit: int,
     languages: Languages,
+    common_lexemes: LexemeFrequencies | None = None,
 ) -> list[RankedHit]:
     """Up to `limit` hits of the given types, best first, starting after the (rank, type, id) `after`.
 
     Given a pool, the types' statements run concurrently on connections of their own; given a connection, one
-    after another on it (EXPLAIN, tests).
+    after another on it (EXPLAIN, tests). `common_lexemes` (`api.queries.lexemes`) decides which tables are worth
+    probing; without it every table is probed.
     """
     after_rank, after_type, after_id = after if after is not None else (None, None, None)
     kinds = sorted(set(types))
 
     def candidates_of(kind: str) -> Callable[[AnyConnection], Awaitable[list[asyncpg.Record]]]:
-        return lambda c: c.fetch(CANDIDATE_SQL[kind], query, after_rank, after_type, after_id, limit)
+        args: tuple[object, ...] = (query, after_rank, after_type, after_id, limit)
+        if kind in SEARCHED_TABLE:
+            known = (common_lexemes or {}).get(SEARCHED_TABLE[kind])
+            args += (known.lexemes, known.frequencies_text) if known is not None else (None, None)
+        return lambda c: c.fetch(CANDIDATE_SQL[kind], *args)
 
     found = await _run_all(conn, [candidates_of(kind) for kind in kinds])
     # Ties of (rank, type) come from one list, already in PostgreSQL's id order, which the stable merge keeps.

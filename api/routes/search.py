@@ -85,7 +85,13 @@ class SearchController(Controller):
         after = _after(cursor, namespace) if cursor else None
         chosen = sorted(set(types)) if types else list(SEARCH_TYPES)
         ranked = await queries.search(
-            pool, query, chosen, after=after, limit=limit + 1, languages=preferred_languages(request, lang)
+            pool,
+            query,
+            chosen,
+            after=after,
+            limit=limit + 1,
+            languages=preferred_languages(request, lang),
+            common_lexemes=request.app.state.common_lexemes.current,
         )
         next_cursor = None
         if len(ranked) > limit:
