@@ -44,6 +44,10 @@ class CommonLexemes:
         except _ERRORS as exc:
             log.warning("common lexemes not read", error=f"{type(exc).__name__}: {exc}")
             return False
+        except Exception:
+            # Anything else is a bug, but it must not stop the reads to come nor the app: search works without.
+            log.exception("common lexemes read failed")
+            return False
         return True
 
     @contextlib.asynccontextmanager

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import asyncpg
+import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from structlog.testing import capture_logs
@@ -89,3 +90,21 @@ async def test_a_failed_read_keeps_the_previous_copy(pool: asyncpg.Pool, databas
         await missing.close()
     assert lexemes.current is copy
     assert [entry["event"] for entry in logs] == ["common lexemes not read"]
+
+
+async def test_an_unexpected_failure_is_logged_not_raised(pool: asyncpg.Pool, monkeypatch: pytest.MonkeyPatch) -> None:
+    await analyzed_many(pool)
+    calls = 0
+
+    async def broken(conn: object) -> object:
+        nonlocal calls
+        calls += 1
+        raise ValueError("a bug")
+
+    monkeypatch.setattr("api.common_lexemes.load_common_lexemes", broken)
+    lexemes = CommonLexemes()
+    with capture_logs() as logs:
+        assert not await lexemes.refresh(pool)
+    assert lexemes.current is None
+    assert [(entry["event"], entry["log_level"]) for entry in logs] == [("common lexemes read failed", "error")]
+    assert calls == 1
