@@ -11,6 +11,7 @@ import pytest
 from api.queries import search as queries
 from api.queries.lexemes import TableLexemes, load_frequent_lexemes
 from tests.factories_actors import load
+from tests.test_common_lexemes import unanalyzed_many
 from tests.test_search_split import many_dataset
 
 TABLES = ["events", "claims", "citations"]
@@ -33,10 +34,7 @@ async def analyze(pool: asyncpg.Pool) -> None:
 
 
 async def test_tables_never_analyzed_have_no_entry(pool: asyncpg.Pool) -> None:
-    async with pool.acquire() as conn:
-        for table in TABLES:  # so that autovacuum cannot analyze them before the first look
-            await conn.execute(f"ALTER TABLE {table} SET (autovacuum_enabled = off)")
-    await load(pool, many_dataset())
+    await unanalyzed_many(pool)
     async with pool.acquire() as conn:
         assert await load_frequent_lexemes(conn, TABLES, 0.0) == {}
     await analyze(pool)
