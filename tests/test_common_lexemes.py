@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 import asyncpg
-import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from structlog.testing import capture_logs
@@ -100,19 +99,23 @@ async def test_a_failed_read_keeps_the_previous_copy(pool: asyncpg.Pool, databas
     assert [entry["event"] for entry in logs] == ["common lexemes not read"]
 
 
-async def test_an_unexpected_failure_is_logged_not_raised(pool: asyncpg.Pool, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_an_unexpected_failure_is_logged_not_raised(pool: asyncpg.Pool, database_url: str) -> None:
     await analyzed_many(pool)
     calls = 0
 
-    async def broken(conn: object) -> object:
+    async def broken(conn: asyncpg.Connection) -> None:
+        """A connection set-up with a bug in it: an error no database outage raises."""
         nonlocal calls
         calls += 1
         raise ValueError("a bug")
 
-    monkeypatch.setattr("api.common_lexemes.load_common_lexemes", broken)
+    faulty = await create_pool(database_url, min_size=0, max_size=1, init=broken)
     lexemes = CommonLexemes()
-    with capture_logs() as logs:
-        assert not await lexemes.refresh(pool)
+    try:
+        with capture_logs() as logs:
+            assert not await lexemes.refresh(faulty)
+    finally:
+        await faulty.close()
     assert lexemes.current is None
     assert [(entry["event"], entry["log_level"]) for entry in logs] == [("common lexemes read failed", "error")]
     assert calls == 1
