@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 import structlog
 
+from api.database import CONNECTION_ERRORS
 from api.queries.lexemes import LexemeFrequencies
 from api.queries.search import load_common_lexemes
 
@@ -25,7 +26,6 @@ RETRY_SECONDS = 10.0
 """How soon a failed read is tried again."""
 STARTUP_SECONDS = 2.0
 """How long the app's start waits for the first copy before serving without it."""
-_ERRORS = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 log = structlog.get_logger("api.common_lexemes")
 
@@ -41,7 +41,7 @@ class CommonLexemes:
         try:
             async with pool.acquire() as conn:
                 self.current = await load_common_lexemes(conn)
-        except _ERRORS as exc:
+        except CONNECTION_ERRORS as exc:
             log.warning("common lexemes not read", error=f"{type(exc).__name__}: {exc}")
             return False
         except Exception:

@@ -132,6 +132,9 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+CONNECTION_ERRORS = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
+"""What a database that cannot be reached, or fails, raises: handled as an outage, not as a bug."""
+
 PRIMARY_APPLICATION_NAME = "timeline"
 """``application_name`` of the primary pool's connections (``pg_stat_activity`` tells the pools apart)."""
 READ_APPLICATION_NAME = "timeline-read"

@@ -52,12 +52,12 @@ import asyncpg
 import msgspec
 import structlog
 
+from api.database import CONNECTION_ERRORS
 from api.queries.feed_head import HeadRow, read_feed_head
 from api.writes.hooks import FEED_CHANNEL
 
 APPLICATION_NAME = "timeline-feed-head"
 """`application_name` of the listening connection (find it in `pg_stat_activity`)."""
-_CONNECTION_ERRORS = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
 REPLICA_RETRIES = (0.05, 0.1, 0.25, 0.5, 1.0)
 """Seconds between re-reads of a replica's head after a notification it has not applied yet."""
 log = structlog.get_logger("api.feed_head")
@@ -166,7 +166,7 @@ class FeedHead:
                 await self._connect()
                 failures = 0
                 await self._follow()
-            except _CONNECTION_ERRORS as exc:
+            except CONNECTION_ERRORS as exc:
                 log.warning("feed head connection lost", error=f"{type(exc).__name__}: {exc}")
             except Exception:  # a bug must not stop the head for good: it is unknown until a read succeeds
                 log.exception("feed head failed")
@@ -244,7 +244,7 @@ class FeedHead:
                 conn.remove_termination_listener(self._on_terminated)
                 try:
                     await asyncio.wait_for(conn.close(), self._read_timeout)
-                except (*_CONNECTION_ERRORS, asyncio.CancelledError):
+                except (*CONNECTION_ERRORS, asyncio.CancelledError):
                     conn.terminate()
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import asyncpg
 import msgspec
 from litestar import Controller, get
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 
+from api.database import CONNECTION_ERRORS
 from api.dependencies import PoolDep, WritePoolDep
 from api.migrate import head_revision
 from api.problems import PROBLEM_JSON, Problem, problem
@@ -81,7 +81,7 @@ class HealthController(Controller):
                 which = "The read replica"
                 async with pool.acquire(timeout=timeout) as conn:
                     await queries.fetch_revision(conn, timeout=timeout)
-        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        except CONNECTION_ERRORS as exc:
             raise problem(
                 503,
                 f"{which} cannot be reached ({type(exc).__name__}).",
