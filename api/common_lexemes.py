@@ -19,6 +19,7 @@ import structlog
 from api.database import CONNECTION_ERRORS
 from api.queries.lexemes import LexemeFrequencies
 from api.queries.search import load_common_lexemes
+from api.tasks import cancel_and_wait
 
 REFRESH_SECONDS = 600.0
 """How often the copy is read again (autovacuum analyzes a busy table every few minutes at most)."""
@@ -61,9 +62,7 @@ class CommonLexemes:
         try:
             yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await cancel_and_wait(task)
 
     async def _keep_fresh(self, pool: asyncpg.Pool, wait: float, every: float) -> None:
         while True:

@@ -54,6 +54,7 @@ import structlog
 
 from api.database import CONNECTION_ERRORS
 from api.queries.feed_head import HeadRow, read_feed_head
+from api.tasks import cancel_and_wait
 from api.writes.hooks import FEED_CHANNEL
 
 APPLICATION_NAME = "timeline-feed-head"
@@ -135,9 +136,7 @@ class FeedHead:
     async def stop(self) -> None:
         task, self._task = self._task, None
         if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await cancel_and_wait(task)
         await self._disconnect()
         self._set_unknown()
 
@@ -237,14 +236,19 @@ class FeedHead:
         self._poke.set()
 
     async def _disconnect(self) -> None:
-        conns = (self._conn, self._head_conn)
+        conns = [conn for conn in (self._conn, self._head_conn) if conn is not None and not conn.is_closed()]
         self._conn = self._head_conn = None
         for conn in conns:
-            if conn is not None and not conn.is_closed():
-                conn.remove_termination_listener(self._on_terminated)
-                try:
+            conn.remove_termination_listener(self._on_terminated)
+        try:
+            for conn in conns:
+                with contextlib.suppress(*CONNECTION_ERRORS):
                     await asyncio.wait_for(conn.close(), self._read_timeout)
-                except (*CONNECTION_ERRORS, asyncio.CancelledError):
+        finally:
+            # A close that failed, timed out or was cancelled (by `stop()`) drops the socket instead; the
+            # cancellation itself goes on up: swallowed, it kept `_run` retrying and `stop()` waiting for ever.
+            for conn in conns:
+                if not conn.is_closed():
                     conn.terminate()
 
 

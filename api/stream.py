@@ -22,7 +22,6 @@ the database, which costs it nothing it has not already been promised.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ import structlog
 from litestar import Litestar
 
 from api.queries.stream import TailRow, feed_end, tail_changes
+from api.tasks import cancel_and_wait
 from schema.writes import Change
 
 Position = tuple[int, int]
@@ -140,9 +140,7 @@ class ChangeTail:
     async def stop(self) -> None:
         task, self._task = self._task, None
         if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await cancel_and_wait(task)
         self._subscribers.clear()
 
     async def _ensure_started(self) -> None:

@@ -13,6 +13,7 @@ import pytest
 from api.feed_head import APPLICATION_NAME, FeedHead, FeedVersion
 from api.settings import Settings
 from api.writes.hooks import NOTIFY_CHANGES
+from tests.conftest import NewDatabase
 from tests.write_helpers import load_small_story
 
 INSERT_CHANGE = (
@@ -151,6 +152,32 @@ async def test_an_unreachable_database_leaves_the_head_unknown() -> None:
         assert await head.wait_newer(None, 0.1) is None
     finally:
         await head.stop()
+
+
+async def test_a_cancelled_disconnect_stays_cancelled_and_closes_every_connection(database_url: str) -> None:
+    """`stop()` cancels the task, which may be closing its connections after a failed read: swallowing that
+    cancellation kept the task retrying forever and `stop()` waiting on it."""
+    head = FeedHead(database_url, head_url=database_url)  # two connections: the listener and the head's reader
+    await head._connect()
+    conns = [head._conn, head._head_conn]
+    closing = asyncio.create_task(head._disconnect())
+    await asyncio.sleep(0)  # now inside the first close, which waits for the server
+    closing.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await closing
+    assert all(conn is not None and conn.is_closed() for conn in conns)
+
+
+async def test_stop_ends_while_the_head_keeps_failing(make_database: NewDatabase) -> None:
+    """A never-migrated database: every read fails, so the task spends its time connecting and disconnecting;
+    `stop()` must end wherever it finds it."""
+    url = await make_database(empty=True)
+    for attempt in range(100):  # stops that land at every point of the loop: connecting, reading, closing
+        head = FeedHead(url, backoff_initial=0.0)
+        await head.start()
+        await asyncio.sleep(0.001 * (attempt % 25))
+        await asyncio.wait_for(head.stop(), 10.0)
+        assert head.current is None
 
 
 async def test_last_modified_never_vouches_for_a_copy_missing_a_later_change(head: FeedHead, database_url: str) -> None:

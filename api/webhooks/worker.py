@@ -26,6 +26,7 @@ import structlog
 from api.database import create_pool
 from api.queries import webhooks as queries
 from api.settings import Settings
+from api.tasks import cancel_and_wait
 from api.webhooks.schedule import RetryPolicy, next_attempt
 from api.webhooks.sender import post_delivery, user_agent
 
@@ -56,9 +57,7 @@ async def webhook_workers(settings: Settings) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*(cancel_and_wait(task) for task in tasks), return_exceptions=True)
         await client.aclose()
         await pool.close()
 
