@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import asyncpg
 from litestar import Litestar
@@ -83,6 +84,16 @@ async def test_the_copy_is_read_again_while_the_app_runs(pool: asyncpg.Pool) -> 
         assert lexemes.current is not None and lexemes.current["claims"].lexemes
 
 
+async def failed_refresh(lexemes: CommonLexemes, pool: asyncpg.Pool) -> list[dict[str, Any]]:
+    """Refresh `lexemes` on a `pool` that cannot serve the read, then close it; what was logged."""
+    try:
+        with capture_logs() as logs:
+            assert not await lexemes.refresh(pool)
+    finally:
+        await pool.close()
+    return logs
+
+
 async def test_a_failed_read_keeps_the_previous_copy(pool: asyncpg.Pool, database_url: str) -> None:
     await analyzed_many(pool)
     lexemes = CommonLexemes()
@@ -90,11 +101,7 @@ async def test_a_failed_read_keeps_the_previous_copy(pool: asyncpg.Pool, databas
     copy = lexemes.current
     assert copy
     missing = await create_pool(with_database(database_url, "no_such_database"), min_size=0, max_size=1)
-    try:
-        with capture_logs() as logs:
-            assert not await lexemes.refresh(missing)
-    finally:
-        await missing.close()
+    logs = await failed_refresh(lexemes, missing)
     assert lexemes.current is copy
     assert [entry["event"] for entry in logs] == ["common lexemes not read"]
 
@@ -111,11 +118,7 @@ async def test_an_unexpected_failure_is_logged_not_raised(pool: asyncpg.Pool, da
 
     faulty = await create_pool(database_url, min_size=0, max_size=1, init=broken)
     lexemes = CommonLexemes()
-    try:
-        with capture_logs() as logs:
-            assert not await lexemes.refresh(faulty)
-    finally:
-        await faulty.close()
+    logs = await failed_refresh(lexemes, faulty)
     assert lexemes.current is None
     assert [(entry["event"], entry["log_level"]) for entry in logs] == [("common lexemes read failed", "error")]
     assert calls == 1

@@ -10,6 +10,7 @@ import pytest
 
 from api.queries import search as queries
 from api.queries.lexemes import TableLexemes, load_frequent_lexemes
+from bench.explain import plan_nodes
 from tests.factories_actors import load
 from tests.test_common_lexemes import unanalyzed_many
 from tests.test_search_split import many_dataset
@@ -80,14 +81,10 @@ async def test_the_searched_tables_lexemes_that_can_help_fill_a_probe(many: asyn
     assert all(share >= least for table in common.values() for share in table.frequencies)
 
 
-def _nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
-    return [plan, *(n for child in plan.get("Plans", []) for n in _nodes(child))]
-
-
 def _probe_loops(plan: dict[str, Any], table: str) -> int:
     """Loops of the probe: the sequential scan of `table`'s first rows, in the `probe` CTE."""
-    (probe,) = [n for n in _nodes(plan) if n.get("Subplan Name") == "CTE probe"]
-    (scan,) = [n for n in _nodes(probe) if n.get("Relation Name") == table]
+    (probe,) = [n for n in plan_nodes(plan) if n.get("Subplan Name") == "CTE probe"]
+    (scan,) = [n for n in plan_nodes(probe) if n.get("Relation Name") == table]
     assert scan["Node Type"] == "Seq Scan"
     return int(scan["Actual Loops"])
 

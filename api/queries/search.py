@@ -229,8 +229,8 @@ def candidate_statement(kind: str, candidates: int = CANDIDATES, probe_rows: int
     if kind == "actor":
         hits = ACTOR_HITS
     else:
-        table = SEARCHED_TABLE[kind]
-        hits = _candidates(table, {"events": "e", "claims": "c0", "citations": "ci"}[table], candidates, probe_rows)
+        alias = {"event": "e", "claim": "c0", "citation": "ci"}[kind]
+        hits = _candidates(SEARCHED_TABLE[kind], alias, candidates, probe_rows)
     return f"""
 WITH {QUERY_WORDS},
 {hits}
