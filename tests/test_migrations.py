@@ -8,6 +8,7 @@ import asyncpg
 
 from api import migrate
 from tests.conftest import NewDatabase
+from tests.factories_events import load_story
 
 # One row per table, for the tables the migrations create. A table listed here but absent is skipped; add a line
 # when a migration adds a table, so the round trip runs over real rows.
@@ -236,3 +237,32 @@ async def test_stored_vectors_match_the_new_definition(database_url: str) -> Non
         assert await conn.fetchval("SELECT search_vector::text FROM events WHERE id = 'e1'") == before
     finally:
         await conn.close()
+
+
+async def test_participant_dates_are_backfilled_and_dropped_again(make_database: NewDatabase) -> None:
+    """Migration 0012 gives existing participants their event's dates; its downgrade puts the former index back."""
+    url = await make_database(empty=True)
+    migrate.upgrade(url, "0011")
+    await load_story(url)
+    migrate.upgrade(url, "0012")
+    conn = await asyncpg.connect(url)
+    try:
+        rows = await conn.fetch(
+            "SELECT (p.earliest, p.latest) IS NOT DISTINCT FROM (e.earliest, e.latest) AS same"
+            " FROM event_participants AS p JOIN events AS e ON e.id = p.event_id"
+        )
+        assert len(rows) > 10 and all(r["same"] for r in rows)
+        assert "earliest" in await conn.fetchval("SELECT indexdef FROM pg_indexes WHERE indexname = $1", ACTOR_INDEX)
+    finally:
+        await conn.close()
+    migrate.downgrade(url, "0011")
+    conn = await asyncpg.connect(url)
+    try:
+        definition = await conn.fetchval("SELECT indexdef FROM pg_indexes WHERE indexname = $1", ACTOR_INDEX)
+        assert definition.endswith("(actor_id, event_id)")
+        assert await conn.fetchval("SELECT to_regprocedure('timeline_span_class(date, date)')") is None
+    finally:
+        await conn.close()
+
+
+ACTOR_INDEX = "event_participants_actor_idx"

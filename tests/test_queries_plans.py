@@ -17,10 +17,12 @@ import asyncpg
 import pytest
 
 from api.pgcodecs import init_connection
-from api.queries import changes, claims, sources
+from api.queries import changes, claims, sources, timeline
 from api.queries.changes import FeedFilter
 from api.queries.claims import ClaimFilters
+from api.queries.events import Keyset
 from api.queries.sources import SourceFilters
+from api.queries.timeline import TimelineFilters
 from api.synth import SynthSpec, synthesize
 from bench import explain
 
@@ -73,6 +75,27 @@ async def test_claims_of_an_event_or_a_source_are_read_through_the_link(corpus: 
     by_source = await checked(corpus, "claims?source", listed(ClaimFilters(source=source_id)))
     # Any of the citations' indexes that lead with source_id will do (the planner picks by their sizes).
     assert any(name.startswith("citations_source") for name in index_names(by_source)), index_names(by_source)
+
+
+async def test_an_actors_timeline_walks_the_actors_indexes_in_time_order(corpus: asyncpg.Connection) -> None:
+    hot = await one(corpus, "SELECT actor_id FROM event_participants GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1")
+    day = await one(corpus, "SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY earliest) FROM claims")
+    window = TimelineFilters(actors=[hot], start=day, end=date.fromordinal(day.toordinal() + 70))
+
+    def listed(filters: TimelineFilters) -> Call:
+        return lambda c: timeline.list_timeline(c, filters, Keyset(), LANGS)
+
+    in_window = index_names(await checked(corpus, "timeline?actor&from&to", listed(window)))
+    # Class by class of date span (migration 0012), never the window's range index read whole and sorted.
+    assert in_window >= {
+        "event_participants_actor_idx",
+        "event_participants_actor_span_idx",
+        "claims_claimant_idx",
+        "claims_claimant_span_idx",
+    }
+    assert not in_window & {"events_period_idx", "claims_period_idx"}
+    every_day = index_names(await checked(corpus, "timeline?actor", listed(TimelineFilters(actors=[hot]))))
+    assert "event_participants_actor_idx" in every_day
 
 
 async def test_a_sources_window_is_found_through_the_range_index(corpus: asyncpg.Connection) -> None:

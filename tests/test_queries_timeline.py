@@ -80,6 +80,11 @@ async def test_filters_apply_to_both_sides(pool: asyncpg.Pool, data: dict[str, A
         ("event", "factory-deal"),
         ("claim", "kremlin-confirms"),
     ]
+    # An actor's events come from its participant rows, joined to the events for their own filters.
+    assert await stream(pool, TimelineFilters(actors=["iran-mfa"], propositions=["factory-in-russia"])) == [
+        ("claim", "iran-denial"),
+        ("event", "factory-deal"),
+    ]
     assert await stream(pool, TimelineFilters(start=date(2022, 10, 1), end=date(2022, 10, 31))) == [
         ("event", "kyiv-attack"),
         ("claim", "kremlin-early"),

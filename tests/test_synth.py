@@ -152,6 +152,13 @@ async def test_edtf_bounds_agree_with_schema_edtf(database_url: str, conn: async
     )
     for when, earliest, latest in rows:
         assert edtf_bounds(when) == (earliest, latest), when
+    # Participants carry their event's dates (migration 0012), written by synth with its fill trigger off.
+    participant_dates = await conn.fetchrow(
+        "SELECT count(*) AS rows, count(*) FILTER (WHERE (p.earliest, p.latest)"
+        " IS DISTINCT FROM (e.earliest, e.latest)) AS mismatched"
+        " FROM event_participants AS p JOIN events AS e ON e.id = p.event_id"
+    )
+    assert participant_dates["rows"] > SPEC.events and participant_dates["mismatched"] == 0
     for start, earliest in await conn.fetch("SELECT start_edtf, start_earliest FROM actor_affiliations"):
         assert edtf_bounds(start).earliest == earliest
     every = [r[0] for r in await conn.fetch("SELECT when_edtf FROM events UNION ALL SELECT when_edtf FROM claims")]

@@ -168,6 +168,20 @@ async def test_patch_merges_and_needs_the_current_etag(client: Client, token: st
     assert await revisions_of(database_url, "events", "press-briefing") == 3
 
 
+async def test_a_patched_date_moves_the_event_in_its_actors_timeline(client: Client, token: str) -> None:
+    """Participants carry their event's dates (migration 0012): a write of the date moves them too."""
+    window = {"actor": "dmitry-peskov", "from": "2031-03-01", "to": "2031-03-31"}
+    assert (await client.get("/v1/timeline", params=window)).json()["items"] == []
+    response = await client.patch(
+        "/v1/events/press-briefing",
+        json={"when": "2030/2031-03"},
+        headers=bearer(token, **{"Content-Type": "application/merge-patch+json", "If-Match": '"v1"'}),
+    )
+    assert response.status_code == 200, response.text
+    items = (await client.get("/v1/timeline", params=window)).json()["items"]
+    assert [(item["type"], item["id"]) for item in items] == [("event", "press-briefing")]
+
+
 @pytest.mark.parametrize(
     ("patch", "field"),
     [

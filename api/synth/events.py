@@ -65,7 +65,10 @@ def events(ctx: Context, chunk: int) -> Lines:
             actor = part_actors[k][p]
             if actor in seen:
                 continue
-            part_rows.append(f"{eid}\t{ctx.actor_ids[actor]}\t{PARTICIPANT_ROLES[part_roles[k][p]]}\t{len(seen)}\n")
+            part_rows.append(
+                f"{eid}\t{ctx.actor_ids[actor]}\t{PARTICIPANT_ROLES[part_roles[k][p]]}\t{len(seen)}"
+                f"\t{earliest}\t{latest}\n"
+            )
             seen.add(actor)
         if ctx.changes:
             involved = ",".join(ctx.actor_ids[a] for a in sorted(seen))
@@ -104,7 +107,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "tags",
         "search_vector",
     ),
-    "event_participants": ("event_id", "actor_id", "role", "position"),
+    "event_participants": ("event_id", "actor_id", "role", "position", "earliest", "latest"),
     "citations": (
         "id",
         "source_id",

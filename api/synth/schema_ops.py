@@ -28,6 +28,8 @@ TRIGGERS = (
     ("events", "events_vector"),
     ("claims", "claims_vector"),
     ("citations", "citations_vector"),
+    # Participants' copy of their event's dates (migration 0012): synth writes it with the row.
+    ("event_participants", "event_participants_dates"),
 )
 DERIVED = (("timeline_rebuild_proposition_tallies", ("proposition_tallies", "proposition_actor_stances")),)
 """(function, tables): a function recomputing from scratch tables that the triggers above keep."""
