@@ -98,6 +98,27 @@ async def test_an_actors_timeline_walks_the_actors_indexes_in_time_order(corpus:
     assert "event_participants_actor_idx" in every_day
 
 
+async def test_a_claimants_list_walks_the_claimants_indexes_in_time_order(corpus: asyncpg.Connection) -> None:
+    hot = await one(corpus, "SELECT claimant_id FROM claims GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1")
+    late = await one(corpus, "SELECT percentile_disc(0.9) WITHIN GROUP (ORDER BY earliest) FROM claims")
+
+    def listed(filters: ClaimFilters) -> Call:
+        return lambda c: claims.list_claims(c, filters, order="asc", after=None, limit=50, languages=LANGS)
+
+    every_day = await checked(corpus, "claims?actor", listed(ClaimFilters(claimants=[hot])))
+    assert "claims_claimant_idx" in index_names(every_day)
+    from_late = await checked(corpus, "claims?actor&from", listed(ClaimFilters(claimants=[hot], start=late)))
+    assert index_names(from_late) >= {"claims_claimant_idx", "claims_claimant_span_idx"}
+    # The page's rows are read in order, not every claim of the claimant and sorted.
+    sorted_rows = [
+        node.get("Actual Rows", 0) * node.get("Actual Loops", 1)
+        for plan in from_late.plans + every_day.plans
+        for node in explain.plan_nodes(plan["Plan"])
+        if node["Node Type"] == "Sort"
+    ]
+    assert max(sorted_rows, default=0) <= 51 * 5, sorted_rows
+
+
 async def test_a_sources_window_is_found_through_the_range_index(corpus: asyncpg.Connection) -> None:
     day = await one(corpus, "SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY published_earliest) FROM sources")
     window = SourceFilters(published_from=day, published_to=date.fromordinal(day.toordinal() + 30))

@@ -37,6 +37,7 @@ from api.queries.events import (
     period_overlap,
     where_clause,
 )
+from api.queries.spans import span_branches
 from schema.read_timeline import TimelineClaim, TimelineEvent, TimelineItem
 
 TYPE_RANK = {"event": 0, "claim": 1}
@@ -55,11 +56,6 @@ AFTER = (
     "{earliest} {compare}= {day}::date AND ({earliest}, {rank}, {id}) {compare} "
     "({day}::date, {cursor_rank}::int, {cursor_id}::text)"
 )
-
-NARROW_SPAN = 31
-"""Days: the longest date span of class 0 (`timeline_span_class`, migration 0012)."""
-WIDE_CLASSES = {1: 92, 2: 366, 3: 3660, 9: None}
-"""Each longer class and its longest span in days (None: open or unbounded)."""
 
 # One ordered range of an index: `{keys}` are (earliest, rank, id) of the side.
 BRANCH = """(SELECT {distinct}{keys} FROM {source}
@@ -108,25 +104,6 @@ PARTICIPANTS = Side("p", "p.earliest", "p.event_id", 0, "event_participants AS p
 EVENTS_OF_PARTICIPANTS = Side(
     "p", "p.earliest", "p.event_id", 0, "event_participants AS p JOIN events AS e ON e.id = p.event_id", True
 )
-
-
-def span_branches(alias: str, start: str) -> list[list[str]]:
-    """The conditions of each ordered range holding the rows that end on or after `start` (a placeholder).
-
-    A row of class k overlapping a window from `start` began at most k's longest span before it (migration
-    0012): class 0, and any row that began at most `NARROW_SPAN` days before, is one range of the actor's
-    (…, earliest) index; each longer class, the rest of its own range of the partial span index.
-    """
-    ends_after = f"{alias}.latest >= {start}::date"
-    narrow_start = f"{start}::date - {NARROW_SPAN}"
-    span_class = f"timeline_span_class({alias}.earliest, {alias}.latest)"
-    branches = [[f"{alias}.earliest >= {narrow_start}", ends_after]]
-    for span_class_number, longest in WIDE_CLASSES.items():
-        branch = [f"{span_class} = {span_class_number}", f"{alias}.earliest < {narrow_start}"]
-        if longest is not None:
-            branch.append(f"{alias}.earliest >= {start}::date - {longest}")
-        branches.append([*branch, ends_after])
-    return branches
 
 
 @dataclass(frozen=True)

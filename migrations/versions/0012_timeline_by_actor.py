@@ -1,22 +1,25 @@
-"""The timeline of an actor, in time order, from indexes: participants carry their event's dates (issue 7).
+"""An actor's timeline and claims, in time order, from indexes: participants carry their event's dates (issue 7).
 
 `/v1/timeline?actor=X&from=&to=` read every item of the window, or every item of the actor, and sorted
 them to serve 50. On the benchmark corpus the events side read all the window's events (89,701 rows,
 64,000 pages) and kept the actor's (`event_participants` had no date to walk in order), 300-370 ms; the
 claims side ANDed the window's range index with the actor's and sorted 1,500-3,000 rows, 20-150 ms.
+`/v1/claims?actor=X&from=` walked the claimant's claims from the first and dropped those ending before
+the window.
 
 - `event_participants` gets its event's `earliest` and `latest`, kept by triggers: a participant
   written takes its event's dates, an event whose dates change passes them on. `timeline synth`
   COPYs them with the fill trigger off. `event_participants_actor_idx` becomes `(actor_id, earliest,
-  event_id) INCLUDE (latest)`: an actor's events in time order, as `claims_claimant_idx` gives its claims.
+  event_id) INCLUDE (latest)`: an actor's events in time order, as `claims_claimant_idx` (which now
+  INCLUDEs `latest` too) gives its claims.
 - A window's first items include every item whose date straddles its start (a year, an open
   interval), and no b-tree walks those in order. `timeline_span_class(earliest, latest)` sorts dates
   by length: 0 up to 31 days, 1 up to 92, 2 up to 366, 3 up to 3,660, and 9 for longer or open ones.
   An item of class k that overlaps a window starting on day F began at most its class's longest span
   before F, so each class is one bounded range of its own index. Class 0 (nine items in ten) needs no
   index of its own: it is the range from F - 31 of the actor's full index. The longer classes have
-  partial indexes on `(actor, class, earliest)` (a tenth of the rows). api/queries/timeline.py reads
-  one ordered range per class and merges them.
+  partial indexes on `(actor, class, earliest)` (a tenth of the rows). `api.queries.spans` builds one
+  ordered range per class; the timeline and the claims list merge them.
 
 Revision ID: 0012
 Revises: 0011
@@ -71,6 +74,9 @@ CREATE INDEX event_participants_actor_idx ON event_participants (actor_id, earli
 CREATE INDEX event_participants_actor_span_idx
     ON event_participants (actor_id, timeline_span_class(earliest, latest), earliest, event_id) INCLUDE (latest)
     WHERE timeline_span_class(earliest, latest) > 0;
+-- The window's first range of an actor's claims filters on `latest` from the index.
+DROP INDEX claims_claimant_idx;
+CREATE INDEX claims_claimant_idx ON claims (claimant_id, earliest, id) INCLUDE (latest);
 CREATE INDEX claims_claimant_span_idx
     ON claims (claimant_id, timeline_span_class(earliest, latest), earliest, id) INCLUDE (latest)
     WHERE timeline_span_class(earliest, latest) > 0;
@@ -78,6 +84,8 @@ CREATE INDEX claims_claimant_span_idx
 
 DOWNGRADE = """
 DROP INDEX claims_claimant_span_idx;
+DROP INDEX claims_claimant_idx;
+CREATE INDEX claims_claimant_idx ON claims (claimant_id, earliest, id);
 DROP INDEX event_participants_actor_span_idx;
 DROP INDEX event_participants_actor_idx;
 CREATE INDEX event_participants_actor_idx ON event_participants (actor_id, event_id);

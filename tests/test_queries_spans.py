@@ -1,8 +1,9 @@
-"""An actor's timeline over a window, read class by class of date span (migration 0012), serves every item it should.
+"""An actor's window read class by class of date span (`api.queries.spans`, migration 0012) serves every item.
 
 Items of every date span, open intervals included, begin before, at and after each window's start; the timeline
-of one actor or two, walked page by page in both orders, must be exactly the items that overlap the window, in the
-timeline's order. Participants carry their event's dates: the triggers that keep them are checked here too.
+and the claims list of one actor or two, walked page by page in both orders, must be exactly the items that overlap
+the window, in their order. Participants carry their event's dates: the triggers that keep them are checked here
+too.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ import asyncpg
 import pytest
 
 from api.pagination import Order
+from api.queries.claims import ClaimFilters, list_claims
 from api.queries.events import Keyset
-from api.queries.timeline import NARROW_SPAN, WIDE_CLASSES, TimelineFilters, list_timeline
+from api.queries.spans import NARROW_SPAN, WIDE_CLASSES
+from api.queries.timeline import TimelineFilters, list_timeline
 from schema.edtf import edtf_bounds
 from tests.factories_events import events_dataset, load
 
@@ -124,14 +127,26 @@ async def walk(pool: asyncpg.Pool, filters: TimelineFilters, order: Order) -> li
 
 
 def windows(items: list[Item], rng: random.Random) -> list[tuple[date, date | None]]:
-    """Windows starting on an item's first or last day (a class's bound exactly) or anywhere, open or closed."""
+    """Windows starting on the last day of an item of each type spanning a class's longest span exactly (the
+    latest item that still overlaps), on any item's first or last day, or anywhere; open or closed."""
+    bounds = {NARROW_SPAN, *(longest for longest in WIDE_CLASSES.values() if longest is not None)}
+    starts = [
+        min(item.latest for item in items if item.type == kind and span_of(item) == longest)
+        for kind in ("event", "claim")
+        for longest in sorted(bounds)
+    ]
     days = [item.latest for item in items if item.latest < date.max] + [item.earliest for item in items]
-    chosen: list[tuple[date, date | None]] = []
-    for n in range(16):
-        start = rng.choice(days) if n % 2 else FIRST_DAY + timedelta(days=rng.randrange(-400, 1100))
-        start = max(start, FIRST_DAY - timedelta(days=400))
-        chosen.append((start, None if n % 4 == 0 else start + timedelta(days=rng.choice([0, 6, 45, 400]))))
-    return chosen
+    for n in range(10):
+        starts.append(rng.choice(days) if n % 2 else FIRST_DAY + timedelta(days=rng.randrange(-400, 1100)))
+    return [
+        (start, None if n % 4 == 0 else start + timedelta(days=rng.choice([0, 6, 45, 400])))
+        for n, start in enumerate(max(start, FIRST_DAY - timedelta(days=400)) for start in starts)
+    ]
+
+
+def span_of(item: Item) -> int | None:
+    """Days from first to last, None for an open interval."""
+    return None if item.earliest == date.min or item.latest == date.max else (item.latest - item.earliest).days
 
 
 @pytest.mark.parametrize("order", ["asc", "desc"])
@@ -143,6 +158,28 @@ async def test_an_actors_window_serves_every_overlapping_item_in_order(
         for actors in (["kremlin"], ["dmitry-peskov", "iran-mfa"]):
             served = await walk(pool, TimelineFilters(start=start, end=end, actors=actors), order)
             assert served == expected(items, actors, start, end, order), (start, end, actors)
+
+
+@pytest.mark.parametrize("order", ["asc", "desc"])
+async def test_a_claimants_window_lists_every_overlapping_claim_in_order(
+    pool: asyncpg.Pool, items: list[Item], order: Order
+) -> None:
+    claims = [item for item in items if item.type == "claim"]
+    rng = random.Random(6)
+    for start, end in windows(items, rng):
+        for actors in (["kremlin"], ["dmitry-peskov", "iran-mfa"]):
+            filters = ClaimFilters(claimants=actors, start=start, end=end)
+            served: list[str] = []
+            after: tuple[Any, ...] | None = None
+            async with pool.acquire() as conn:
+                for _ in range(200):
+                    page, after = await list_claims(
+                        conn, filters, order=order, after=after, limit=7, languages=LANGUAGES
+                    )
+                    served += [claim.id for claim in page]
+                    if after is None:
+                        break
+            assert served == expected(claims, actors, start, end, order), (start, end, actors)
 
 
 async def test_the_windows_reach_items_of_every_span_class(items: list[Item]) -> None:
@@ -158,9 +195,9 @@ async def test_the_windows_reach_items_of_every_span_class(items: list[Item]) ->
 
 
 def span_class(item: Item) -> int:
-    if item.earliest == date.min or item.latest == date.max:
+    span = span_of(item)
+    if span is None:
         return 9
-    span = (item.latest - item.earliest).days
     if span <= NARROW_SPAN:
         return 0
     return min(k for k, longest in WIDE_CLASSES.items() if longest is None or span <= longest)
