@@ -18,7 +18,7 @@ import msgspec
 
 from api.params import resolve_label
 from api.queries import AnyConnection
-from api.queries.spans import span_branches
+from api.queries.spans import actor_is, span_branches
 from schema.read_claims import (
     ClaimDetail,
     ClaimEvent,
@@ -289,12 +289,7 @@ def list_claims_statement(
     }
     conditions = []
     if claimants is not None:
-        # One claimant as an equality: the planner then walks `claims_claimant_idx` in time order (with `= ANY` of
-        # even one value it reads every claim of the claimant and sorts them: seconds for the most active).
-        if len(claimants) == 1:
-            conditions.append(f"c.claimant_id = {add(claimants[0])}::text")
-        else:
-            conditions.append(f"c.claimant_id = ANY({add(claimants)}::text[])")
+        conditions.append(actor_is("c.claimant_id", claimants, add))
     if filters.proposition is not None and filters.stance is not None:
         conditions.append(PROPOSITION_STANCE.format(add(filters.proposition), add(filters.stance)))
         settings["proposition"] = settings["stance"] = None

@@ -7,9 +7,13 @@ sorted. `timeline_span_class(earliest, latest)` (migration 0012) sorts dates by 
 overlaps a window starting on day F began at most k's longest span before F, so each class is one bounded range.
 Class 0 is the range from F - `NARROW_SPAN` of the actor's full index; each longer class the rest of its own range
 of a partial index on `(actor, class, earliest)`. The caller walks each range in its order and merges them.
+`actor_is` writes the actor's condition so that the planner keeps the index's order.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
 
 NARROW_SPAN = 31
 """Days: the longest date span of class 0 (`timeline_span_class`, migration 0012)."""
@@ -34,3 +38,12 @@ def span_branches(alias: str, start: str) -> list[list[str]]:
             branch.append(f"{alias}.earliest >= {start}::date - {longest}")
         branches.append([*branch, ends_after])
     return branches
+
+
+def actor_is(column: str, actors: Sequence[str], add: Callable[[Any], str]) -> str:
+    """`column` is one of `actors` (`add` turns a value into its placeholder). One actor is written as an equality,
+    which lets the planner walk the actor's index in time order: with `= ANY` of even one value it reads all the
+    actor's rows and sorts them (seconds for the most active)."""
+    if len(actors) == 1:
+        return f"{column} = {add(actors[0])}::text"
+    return f"{column} = ANY({add(list(actors))}::text[])"

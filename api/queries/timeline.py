@@ -37,7 +37,7 @@ from api.queries.events import (
     period_overlap,
     where_clause,
 )
-from api.queries.spans import span_branches
+from api.queries.spans import actor_is, span_branches
 from schema.read_timeline import TimelineClaim, TimelineEvent, TimelineItem
 
 TYPE_RANK = {"event": 0, "claim": 1}
@@ -102,7 +102,7 @@ EVENTS = Side("e", "e.earliest", "e.id", 0, "events AS e")
 CLAIMS = Side("c", "c.earliest", "c.id", 1, "claims AS c")
 PARTICIPANTS = Side("p", "p.earliest", "p.event_id", 0, "event_participants AS p", distinct=True)
 EVENTS_OF_PARTICIPANTS = Side(
-    "p", "p.earliest", "p.event_id", 0, "event_participants AS p JOIN events AS e ON e.id = p.event_id", True
+    "p", "p.earliest", "p.event_id", 0, "event_participants AS p JOIN events AS e ON e.id = p.event_id", distinct=True
 )
 
 
@@ -170,14 +170,6 @@ def _side_keys(
     )
 
 
-def actor_condition(column: str, actors: list[str], params: SqlParams) -> str:
-    """`column` is one of the actors: one actor is written as an equality, which lets the planner walk the
-    actor's index in time order (with `= ANY` of even one value it reads all the actor's rows and sorts them)."""
-    if len(actors) == 1:
-        return f"{column} = {params.add(actors[0])}::text"
-    return f"{column} = ANY({params.add(list(actors))}::text[])"
-
-
 def _window(alias: str, filters: TimelineFilters, params: SqlParams) -> list[str]:
     """The window's conditions on a side's rows; an actor's window starts in its branches (`_side_keys`)."""
     conditions = [f"{alias}.earliest <= {params.add(filters.end)}::date"] if filters.end is not None else []
@@ -196,12 +188,12 @@ def _statement(filters: TimelineFilters, keyset: Keyset) -> tuple[str, list[Any]
         event_side, event_where = EVENTS, where_clause(EVENT_FILTERS, others, params)
     else:
         # The actor's events in time order from its participant rows, which carry their event's dates.
-        event_where = [actor_condition("p.actor_id", filters.actors, params)]
+        event_where = [actor_is("p.actor_id", filters.actors, params.add)]
         event_where += where_clause(EVENT_FILTERS, replace(others, actors=None), params)
         event_side = PARTICIPANTS if len(event_where) == 1 else EVENTS_OF_PARTICIPANTS
     claim_where = where_clause(CLAIM_FILTERS, replace(others, actors=None), params)
     if filters.actors is not None:
-        claim_where.append(actor_condition("c.claimant_id", filters.actors, params))
+        claim_where.append(actor_is("c.claimant_id", filters.actors, params.add))
     event_where += _window(event_side.alias, filters, params)
     claim_where += _window("c", filters, params)
     sort, _ = direction(keyset.order)
