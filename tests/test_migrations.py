@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
+from pathlib import Path
+from types import ModuleType
 
 import asyncpg
 
@@ -36,7 +39,7 @@ SAMPLE_ROWS: dict[str, str] = {
 SCHEMA_DUMP = {
     "columns": """
         SELECT table_schema, table_name, column_name, data_type, domain_name, is_nullable, column_default,
-               is_generated, generation_expression
+               is_generated, generation_expression, collation_name
         FROM information_schema.columns
         WHERE table_schema NOT IN ('pg_catalog', 'information_schema', 'scratch')
           AND table_name <> 'alembic_version'
@@ -67,6 +70,7 @@ SCHEMA_DUMP = {
         FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
         WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'scratch')
         ORDER BY 1, 2, 3""",
+    "views": "SELECT schemaname, viewname, definition FROM pg_views WHERE schemaname = 'public' ORDER BY 1, 2",
     "extensions": "SELECT extname, extversion FROM pg_extension ORDER BY 1",
 }
 
@@ -266,3 +270,48 @@ async def test_participant_dates_are_backfilled_and_dropped_again(make_database:
 
 
 ACTOR_INDEX = "event_participants_actor_idx"
+
+
+def _migration_module(name: str) -> ModuleType:
+    path = Path(__file__).parent.parent / "migrations" / "versions" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+ID_COLUMNS: dict[str, tuple[str, ...]] = _migration_module("0013_ids_in_byte_order").ID_COLUMNS
+ID_COLLATIONS = """
+    SELECT table_name || '.' || column_name AS name, collation_name FROM information_schema.columns
+    WHERE table_schema = 'public' AND table_name = ANY($1::text[])"""
+DOCUMENTS = "SELECT resource_type, id, version, doc::text FROM resource_documents ORDER BY 1, 2"
+
+
+async def test_ids_go_to_byte_order_and_back_with_their_rows(make_database: NewDatabase) -> None:
+    """Migration 0013 puts every id, key and code column in byte order, keeping the rows and the view over them."""
+    url = await make_database(empty=True)
+    migrate.upgrade(url, "0012")
+    await load_story(url)
+    named = [f"{table}.{column}" for table, columns in ID_COLUMNS.items() for column in columns]
+    conn = await asyncpg.connect(url)
+    try:
+        documents = await conn.fetch(DOCUMENTS)
+        joined = await conn.fetchval("SELECT count(*) FROM claims JOIN actors ON actors.id = claims.claimant_id")
+    finally:
+        await conn.close()
+    assert len(documents) > 10 and joined > 10
+    for revision, collation in (("0013", "C"), ("0012", None)):
+        migrate.migrate_to(url, revision)
+        conn = await asyncpg.connect(url)
+        try:
+            collations = {r["name"]: r["collation_name"] for r in await conn.fetch(ID_COLLATIONS, list(ID_COLUMNS))}
+            assert {name: collations.get(name, "absent") for name in named} == dict.fromkeys(named, collation)
+            assert collations["claims.words"] is None  # what people read keeps the database's collation
+            assert await conn.fetch(DOCUMENTS) == documents
+            assert (
+                await conn.fetchval("SELECT count(*) FROM claims JOIN actors ON actors.id = claims.claimant_id")
+                == joined
+            )
+        finally:
+            await conn.close()

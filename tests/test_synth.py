@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import re
@@ -15,7 +16,10 @@ import asyncpg
 import pytest
 
 from api.synth import SynthError, SynthSpec, corpus_status, ensure_corpus, rebuild, schema_ops, synthesize
-from api.synth.generate import TABLES
+from api.synth.generate import TABLES, WORKER_GC_THRESHOLD
+from api.synth.load import _executor
+from api.synth.texts import TextPools
+from api.synth.vectors import fetch_piece_vectors
 from api.synth.words import WORDS
 from schema.edtf import edtf_bounds
 from tests.conftest import NewDatabase
@@ -372,3 +376,12 @@ def test_cli_prints_each_table_and_the_total(database_url: str, tmp_path: Path) 
     reused = subprocess.run([timeline, *args, "--reuse"], env=env, capture_output=True, text=True, timeout=120)
     assert reused.returncode == 0
     assert "nothing to do" in reused.stdout
+
+
+async def test_worker_processes_leave_long_lived_objects_to_the_collector(conn: asyncpg.Connection) -> None:
+    vectors = await fetch_piece_vectors(conn, TextPools(SPEC))
+    with _executor(SPEC, 1, True, vectors) as executor:
+        threshold = executor.submit(gc.get_threshold).result()
+        frozen = executor.submit(gc.get_freeze_count).result()
+    assert threshold == WORKER_GC_THRESHOLD
+    assert frozen > 10_000  # the context and the modules imported, set aside

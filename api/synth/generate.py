@@ -7,6 +7,7 @@ made in worker processes, each process building its `Context` once.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -100,6 +101,23 @@ def init_worker(spec: SynthSpec, changes: bool, vectors: PieceVectors) -> None:
     """Process-pool initializer: build the shared context once per worker."""
     global _context
     _context = Context(spec, changes=changes, vectors=vectors)
+
+
+WORKER_GC_THRESHOLD = (50_000, 20, 20)
+"""A worker's collector thresholds: a chunk allocates millions of short-lived containers, none of them in cycles."""
+
+
+def init_process_worker(spec: SynthSpec, changes: bool, vectors: PieceVectors) -> None:
+    """`init_worker` for a worker process, whose collector then leaves the long-lived objects alone.
+
+    A spawned worker imports the parent's main module again (the whole API behind the `timeline` script), and
+    with the context that is 100,000-200,000 objects the collector walked again and again while the chunks were
+    made: 10-25% of a worker's time (measured: 1.2-1.3 s of collection for six claims chunks, 0.07 s with this).
+    `gc.freeze` sets them aside for good; fewer young collections do the rest.
+    """
+    init_worker(spec, changes, vectors)
+    gc.freeze()
+    gc.set_threshold(*WORKER_GC_THRESHOLD)
 
 
 def make_chunk(producer: str, chunk: int) -> dict[str, bytes]:

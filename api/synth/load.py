@@ -27,7 +27,7 @@ from typing import Any
 import asyncpg
 
 from api.synth import rebuild, schema_ops
-from api.synth.generate import COLUMNS, PRODUCERS, TABLES, Producer, init_worker, make_chunk
+from api.synth.generate import COLUMNS, PRODUCERS, TABLES, Producer, init_process_worker, init_worker, make_chunk
 from api.synth.report import Report
 from api.synth.spec import SynthSpec
 from api.synth.texts import TextPools
@@ -164,7 +164,7 @@ def _executor(spec: SynthSpec, workers: int, changes: bool, vectors: PieceVector
     if workers <= 0:
         return ThreadPoolExecutor(max_workers=1, initializer=init_worker, initargs=initargs)
     return ProcessPoolExecutor(
-        max_workers=workers, mp_context=get_context("spawn"), initializer=init_worker, initargs=initargs
+        max_workers=workers, mp_context=get_context("spawn"), initializer=init_process_worker, initargs=initargs
     )
 
 
