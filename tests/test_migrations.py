@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
-from types import ModuleType
+from typing import Any
 
 import asyncpg
 
@@ -272,19 +270,19 @@ async def test_participant_dates_are_backfilled_and_dropped_again(make_database:
 ACTOR_INDEX = "event_participants_actor_idx"
 
 
-def _migration_module(name: str) -> ModuleType:
-    path = Path(__file__).parent.parent / "migrations" / "versions" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def _migration_module(revision: str) -> Any:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(migrate.alembic_config()).get_revision(revision)
+    assert script is not None
+    return script.module
 
 
-ID_COLUMNS: dict[str, tuple[str, ...]] = _migration_module("0013_ids_in_byte_order").ID_COLUMNS
+ID_COLUMNS: dict[str, tuple[str, ...]] = _migration_module("0013").ID_COLUMNS
 ID_COLLATIONS = """
     SELECT table_name || '.' || column_name AS name, collation_name FROM information_schema.columns
     WHERE table_schema = 'public' AND table_name = ANY($1::text[])"""
+CLAIMANTS_JOINED = "SELECT count(*) FROM claims JOIN actors ON actors.id = claims.claimant_id"
 DOCUMENTS = "SELECT resource_type, id, version, doc::text FROM resource_documents ORDER BY 1, 2"
 
 
@@ -297,7 +295,7 @@ async def test_ids_go_to_byte_order_and_back_with_their_rows(make_database: NewD
     conn = await asyncpg.connect(url)
     try:
         documents = await conn.fetch(DOCUMENTS)
-        joined = await conn.fetchval("SELECT count(*) FROM claims JOIN actors ON actors.id = claims.claimant_id")
+        joined = await conn.fetchval(CLAIMANTS_JOINED)
     finally:
         await conn.close()
     assert len(documents) > 10 and joined > 10
@@ -309,9 +307,6 @@ async def test_ids_go_to_byte_order_and_back_with_their_rows(make_database: NewD
             assert {name: collations.get(name, "absent") for name in named} == dict.fromkeys(named, collation)
             assert collations["claims.words"] is None  # what people read keeps the database's collation
             assert await conn.fetch(DOCUMENTS) == documents
-            assert (
-                await conn.fetchval("SELECT count(*) FROM claims JOIN actors ON actors.id = claims.claimant_id")
-                == joined
-            )
+            assert await conn.fetchval(CLAIMANTS_JOINED) == joined
         finally:
             await conn.close()

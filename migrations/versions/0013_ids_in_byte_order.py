@@ -64,19 +64,18 @@ def _alter(collation: str) -> str:
 DO $$
 DECLARE
     view_definition text := pg_get_viewdef('resource_documents'::regclass);
-    trigger_definitions text[];
+    trigger_definitions text[] := '{{}}';
+    named record;
     statement text;
     altered int := 0;
 BEGIN
-    SELECT coalesce(array_agg(pg_get_triggerdef(oid)), '{{}}') INTO trigger_definitions FROM pg_trigger
-    WHERE NOT tgisinternal AND tgrelid::regclass::text IN ({tables})
-      AND (cardinality(tgattr::int2[]) > 0 OR tgqual IS NOT NULL);
-    FOR statement IN
-        SELECT format('DROP TRIGGER %I ON %s', tgname, tgrelid::regclass) FROM pg_trigger
+    FOR named IN
+        SELECT pg_get_triggerdef(oid) AS definition, tgname, tgrelid::regclass AS on_table FROM pg_trigger
         WHERE NOT tgisinternal AND tgrelid::regclass::text IN ({tables})
           AND (cardinality(tgattr::int2[]) > 0 OR tgqual IS NOT NULL)
     LOOP
-        EXECUTE statement;
+        trigger_definitions := trigger_definitions || named.definition;
+        EXECUTE format('DROP TRIGGER %I ON %s', named.tgname, named.on_table);
     END LOOP;
     DROP VIEW resource_documents;
     FOR statement IN
