@@ -270,7 +270,7 @@ async def test_participant_dates_are_backfilled_and_dropped_again(make_database:
 ACTOR_INDEX = "event_participants_actor_idx"
 
 
-def _migration_module(revision: str) -> Any:
+def migration_module(revision: str) -> Any:
     from alembic.script import ScriptDirectory
 
     script = ScriptDirectory.from_config(migrate.alembic_config()).get_revision(revision)
@@ -278,7 +278,7 @@ def _migration_module(revision: str) -> Any:
     return script.module
 
 
-ID_COLUMNS: dict[str, tuple[str, ...]] = _migration_module("0013").ID_COLUMNS
+ID_COLUMNS: dict[str, tuple[str, ...]] = migration_module("0013").ID_COLUMNS
 ID_COLLATIONS = """
     SELECT table_name || '.' || column_name AS name, collation_name FROM information_schema.columns
     WHERE table_schema = 'public' AND table_name = ANY($1::text[])"""

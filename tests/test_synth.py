@@ -208,6 +208,28 @@ async def test_an_interrupted_load_is_repaired_by_the_next(database_url: str, co
     assert await schema_ops.catalog(conn) == before
 
 
+OWN_AUTOVACUUM = "SELECT relname, reloptions FROM pg_class WHERE relname = ANY($1::text[]) ORDER BY relname"
+
+
+async def test_autovacuum_is_off_while_loading_and_each_table_gets_its_own_setting_back(
+    conn: asyncpg.Connection,
+) -> None:
+    tables = [*TABLES, "changes"]
+    await conn.execute("ALTER TABLE events SET (autovacuum_enabled = true, fillfactor = 90)")
+    before = await schema_ops.catalog(conn)
+
+    restore = await schema_ops.drop(conn, tables)
+    during = {r["relname"]: r["reloptions"] for r in await conn.fetch(OWN_AUTOVACUUM, tables)}
+    await schema_ops.run_pending(conn, restore.statements())
+
+    assert during["events"] == ["fillfactor=90", "autovacuum_enabled=false"]
+    assert all(during[t] == ["autovacuum_enabled=false"] for t in tables if t != "events")
+    after = {r["relname"]: r["reloptions"] for r in await conn.fetch(OWN_AUTOVACUUM, tables)}
+    assert after["events"] == ["fillfactor=90", "autovacuum_enabled=true"]
+    assert all(after[t] is None for t in tables if t != "events")
+    assert await schema_ops.catalog(conn) == before
+
+
 async def test_a_load_killed_during_its_rebuild_is_finished_by_the_next(
     database_url: str, conn: asyncpg.Connection
 ) -> None:

@@ -10,7 +10,7 @@
    the corpus's changes: a revision holds a second copy of its row as JSON, which would add
    about as much to load and store as the claims themselves.
 3. Recreate the indexes, ANALYZE, add back the unique and foreign keys (each checked in one
-   pass) on parallel connections without phase barriers (`rebuild`), enable the triggers.
+   pass) on parallel connections without phase barriers (`rebuild`), enable the triggers and autovacuum.
 4. Compare the search vectors of a sample of rows with what the triggers compute (`check_vectors`).
 """
 
@@ -223,7 +223,7 @@ async def _rebuild(
     started = time.perf_counter()
     steps = rebuild.plan(restore, tables, await _table_sizes(conn, tables))
     await rebuild.run(steps, jobs, lambda: _connect(url, settings), report)
-    for sql in restore.triggers:
+    for sql in [*restore.triggers, *restore.autovacuum]:
         await conn.execute(sql)
     await schema_ops.finish_restore(conn)
     report.phase("rebuild", time.perf_counter() - started)

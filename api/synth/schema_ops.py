@@ -7,6 +7,13 @@ by `ALTER TABLE … ADD CONSTRAINT`, instead of row by row. The citations trigge
 a source's language is disabled meanwhile (synth writes that language itself) and enabled
 again.
 
+Autovacuum is off for the loaded tables until the load is over (`autovacuum_enabled`, each
+table's own setting put back as it was). Left on, it vacuumed and analyzed every table again and
+again while its rows were still coming (claims four times in one load, each pass reading all of
+the table so far and rewriting its pages to set hint bits), taking a core from the load at
+moments no two runs shared. Synth ANALYZEs every table itself at the end; the one VACUUM a
+table then needs (for the visibility map) is autovacuum's, after the load.
+
 The statements that restore everything are written to `synth_restore` before anything is
 dropped, in the same transaction: a load killed halfway leaves them there, and the next
 `timeline synth` runs them first.
@@ -51,6 +58,15 @@ WHERE c.connamespace = 'public'::regnamespace AND c.contype IN ('u', 'f')
 ORDER BY c.contype DESC, c.conrelid::regclass::text, c.conname
 """
 
+_AUTOVACUUM = """
+SELECT c.relname, (SELECT split_part(o, '=', 2) FROM unnest(c.reloptions) AS o WHERE o LIKE 'autovacuum_enabled=%')
+    AS setting
+FROM pg_class AS c
+WHERE c.relnamespace = 'public'::regnamespace AND c.relname = ANY($1::text[])
+ORDER BY c.relname
+"""
+"""Each table's own `autovacuum_enabled` (null when it has none)."""
+
 
 @dataclass
 class Restore:
@@ -62,6 +78,8 @@ class Restore:
     """(table, constraint, ALTER TABLE … ADD CONSTRAINT …): unique keys first, then foreign keys."""
     triggers: list[str] = field(default_factory=list)
     """ALTER TABLE … ENABLE TRIGGER …"""
+    autovacuum: list[str] = field(default_factory=list)
+    """ALTER TABLE … RESET (autovacuum_enabled), or SET it back to the table's own value."""
     derived: list[tuple[tuple[str, ...], str]] = field(default_factory=list)
     """(tables, SELECT function()) recomputing the tables the disabled triggers keep."""
 
@@ -71,11 +89,16 @@ class Restore:
             + [d for _, _, d in self.constraints]
             + [sql for _, sql in self.derived]
             + self.triggers
+            + self.autovacuum
         )
 
 
 def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 async def pending_restore(conn: asyncpg.Connection) -> list[str]:
@@ -123,6 +146,11 @@ async def drop(conn: asyncpg.Connection, tables: list[str]) -> Restore:
             )
         ]
         restore.triggers = [f"ALTER TABLE {t} ENABLE TRIGGER {_ident(g)}" for t, g in present]
+        for row in await conn.fetch(_AUTOVACUUM, tables):
+            table, own = row["relname"], row["setting"]
+            # RESET when the table had no setting of its own, so that it follows the server's again.
+            back = "RESET (autovacuum_enabled)" if own is None else f"SET (autovacuum_enabled = {_literal(own)})"
+            restore.autovacuum.append(f"ALTER TABLE {table} {back}")
         restore.derived = [
             (t, f"SELECT {f}()") for f, t in DERIVED if await conn.fetchval("SELECT to_regproc($1)", f) is not None
         ]
@@ -137,11 +165,13 @@ async def drop(conn: asyncpg.Connection, tables: list[str]) -> Restore:
             await conn.execute(f"DROP INDEX {_ident(name)}")
         for t, g in present:
             await conn.execute(f"ALTER TABLE {t} DISABLE TRIGGER {_ident(g)}")
+        for table in tables:
+            await conn.execute(f"ALTER TABLE {table} SET (autovacuum_enabled = false)")
     return restore
 
 
 async def catalog(conn: asyncpg.Connection) -> list[tuple[str, ...]]:
-    """Every index and constraint of the public schema, with its definition: to compare before and after."""
+    """Every index, constraint, trigger and table option of the public schema: to compare before and after."""
     indexes = await conn.fetch(
         "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1, 2"
     )
@@ -152,4 +182,9 @@ async def catalog(conn: asyncpg.Connection) -> list[tuple[str, ...]]:
     triggers = await conn.fetch(
         "SELECT tgrelid::regclass::text, tgname, tgenabled::text FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1, 2"
     )
-    return [tuple(r) for r in [*indexes, *constraints, *triggers]]
+    options = await conn.fetch(
+        # Sorted: setting an option again moves it to the end of the list, which means nothing.
+        "SELECT relname, array(SELECT unnest(reloptions) ORDER BY 1)::text FROM pg_class"
+        " WHERE relnamespace = 'public'::regnamespace AND reloptions IS NOT NULL ORDER BY 1"
+    )
+    return [tuple(r) for r in [*indexes, *constraints, *triggers, *options]]
