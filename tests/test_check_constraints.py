@@ -91,33 +91,29 @@ def _samples() -> list[str]:
 SAMPLES = _samples()
 
 
-async def _judge(conn: asyncpg.Connection) -> dict[str, tuple[str, list[bool]]]:
+async def _judge(url: str) -> dict[str, tuple[str, list[bool]]]:
     """Each check's expression, and its verdict on every sample (a null counts as passing, as in a CHECK)."""
     verdicts = {}
-    for row in await conn.fetch(LIVE_CHECKS, NAMES):
-        judged = await conn.fetch(
-            f"""SELECT coalesce(({row["expression"]}), true) AS ok
-            FROM unnest($1::text[]) WITH ORDINALITY AS probe("{row["subject"]}", n) ORDER BY n""",
-            SAMPLES,
-        )
-        verdicts[row["conname"]] = (row["expression"], [r["ok"] for r in judged])
+    conn = await asyncpg.connect(url)
+    try:
+        for row in await conn.fetch(LIVE_CHECKS, NAMES):
+            judged = await conn.fetch(
+                f"""SELECT coalesce(({row["expression"]}), true) AS ok
+                FROM unnest($1::text[]) WITH ORDINALITY AS probe("{row["subject"]}", n) ORDER BY n""",
+                SAMPLES,
+            )
+            verdicts[row["conname"]] = (row["expression"], [r["ok"] for r in judged])
+    finally:
+        await conn.close()
     return verdicts
 
 
 async def test_new_checks_accept_what_the_old_patterns_accepted(make_database: NewDatabase) -> None:
     """Every sample gets the same verdict from each check at head and at revision 0013, before the rewrite."""
     url = await make_database()
-    conn = await asyncpg.connect(url)
-    try:
-        new = await _judge(conn)
-    finally:
-        await conn.close()
+    new = await _judge(url)
     migrate.migrate_to(url, "0013")
-    conn = await asyncpg.connect(url)
-    try:
-        old = await _judge(conn)
-    finally:
-        await conn.close()
+    old = await _judge(url)
     assert sorted(new) == sorted(old) == sorted(NAMES)
     for name in NAMES:
         (new_expression, new_verdicts), (old_expression, old_verdicts) = new[name], old[name]
