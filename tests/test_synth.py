@@ -24,7 +24,7 @@ from api.synth.words import WORDS
 from schema.edtf import edtf_bounds
 from tests.conftest import NewDatabase
 
-# Small, but in many chunks (so both claim lanes and the chunk seeding are exercised).
+# Small, but in many chunks (so each table's writer COPYs several and the chunk seeding is exercised).
 SPEC = SynthSpec(events=600, claims=1800, actors=300, seed=7, chunk=250)
 
 
@@ -228,6 +228,25 @@ async def test_autovacuum_is_off_while_loading_and_each_table_gets_its_own_setti
     assert after["events"] == ["fillfactor=90", "autovacuum_enabled=true"]
     assert all(after[t] is None for t in tables if t != "events")
     assert await schema_ops.catalog(conn) == before
+
+
+async def test_copied_rows_go_in_frozen_with_their_pages_marked_all_visible(
+    database_url: str, conn: asyncpg.Connection
+) -> None:
+    """COPY FREEZE: the first scan after the load has no hint bit to set, and autovacuum few pages to visit."""
+    await synthesize(database_url, SPEC, workers=0, truncate=True)
+
+    copied = [*TABLES, "changes"]
+    # ANALYZE (the rebuild's last step for each table) counts the pages the visibility map marks all-visible. Only
+    # COPY FREEZE marks pages while loading (autovacuum is off meanwhile), each page a batch of rows fills from
+    # empty: most pages, not all. It writes those rows frozen too, which no catalog counts (pg_visibility does).
+    pages = await conn.fetch(
+        "SELECT relname, relpages, relallvisible FROM pg_class"
+        " WHERE relnamespace = 'public'::regnamespace AND relname = ANY($1::text[]) ORDER BY relname",
+        copied,
+    )
+    assert sorted(r["relname"] for r in pages) == sorted(copied)
+    assert [(r["relname"], r["relallvisible"]) for r in pages if not 0 < r["relallvisible"] <= r["relpages"]] == []
 
 
 async def test_a_load_killed_during_its_rebuild_is_finished_by_the_next(

@@ -3,14 +3,16 @@
 1. Drop the secondary indexes, unique and foreign keys (`schema_ops`), journaling how to restore them.
    Fetch the search vectors of the pooled text pieces from the server (`vectors`): rows carry their
    `search_vector`, whose triggers are off during the load.
-2. Producers make chunks in worker processes; each producer's chunks go round-robin to its
-   connections ("lanes"), which COPY every table of a chunk in turn. Producers and lanes run
-   concurrently, so both cores work. The changes feed history has a connection of its own, in one
-   transaction (`_write_changes`). `revisions` stays empty, so the feed's `state` is null for
-   the corpus's changes: a revision holds a second copy of its row as JSON, which would add
-   about as much to load and store as the claims themselves.
+2. Producers make chunks in worker processes and hand each table's rows to that table's writer:
+   one connection per table, COPYing its chunks as they come in one transaction that empties the
+   table first, so the rows go in frozen (`_write_table`). Producers and writers run
+   concurrently, so both cores work. The changes feed history is a table like the others.
+   `revisions` stays empty, so the feed's `state` is null for the corpus's changes: a revision
+   holds a second copy of its row as JSON, which would add about as much to load and store as
+   the claims themselves.
 3. Recreate the indexes, ANALYZE, add back the unique and foreign keys (each checked in one
-   pass) on parallel connections without phase barriers (`rebuild`), enable the triggers and autovacuum.
+   pass) on parallel connections without phase barriers (`rebuild`), create the triggers again, turn
+   autovacuum back on.
 4. Compare the search vectors of a sample of rows with what the triggers compute (`check_vectors`).
 """
 
@@ -35,8 +37,6 @@ from api.synth.vectors import PieceVectors, fetch_piece_vectors
 
 PREFETCH = 3
 """Chunks a producer has in the making at a time."""
-LANES = {"events": 1, "claims": 2}
-"""Connections COPYing a producer's chunks (1 when not listed)."""
 VECTOR_CHECKS = {
     "events": "timeline_events_search_vector(t.title, t.summary, t.tags)",
     "claims": "timeline_claims_search_vector(t.words, t.language, t.translations)",
@@ -74,84 +74,55 @@ async def _copy(conn: asyncpg.Connection, table: str, source: bytes, report: Rep
     started = time.perf_counter()
     # asyncpg takes any buffer; bytes itself would be taken for a file name.
     data: Any = memoryview(source)
-    await conn.copy_to_table(table, source=data, columns=list(COLUMNS[table]), format="text")
+    await conn.copy_to_table(table, source=data, columns=list(COLUMNS[table]), format="text", freeze=True)
     report.add_copy(table, rows, time.perf_counter() - started)
 
 
-async def _produce(
-    producer: Producer,
-    spec: SynthSpec,
-    url: str,
-    executor: Executor,
-    report: Report,
-    changes: asyncio.Queue[bytes | None] | None,
-    settings: dict[str, str],
-) -> None:
+Blobs = asyncio.Queue[bytes | None]
+"""One table's COPY text, chunk by chunk; None when no more will come."""
+
+
+async def _produce(producer: Producer, spec: SynthSpec, executor: Executor, writers: dict[str, Blobs]) -> None:
+    """Make the producer's chunks in `executor`, a few at a time, and hand each table's rows to its writer."""
     loop = asyncio.get_running_loop()
-    lanes = [await _connect(url, settings) for _ in range(LANES.get(producer.name, 1))]
-    queues: list[asyncio.Queue[dict[str, bytes] | None]] = [asyncio.Queue(maxsize=2) for _ in lanes]
+    pending: collections.deque[asyncio.Future[dict[str, bytes]]] = collections.deque()
 
-    async def lane(conn: asyncpg.Connection, queue: asyncio.Queue[dict[str, bytes] | None]) -> None:
-        while (chunk := await queue.get()) is not None:
-            for table in producer.tables:
-                blob = chunk.get(table)
-                if blob:
-                    await _copy(conn, table, blob, report, blob.count(b"\n"))
-
-    async def feed() -> None:
-        pending: collections.deque[asyncio.Future[dict[str, bytes]]] = collections.deque()
-        sent = 0
-
-        async def dispatch() -> None:
-            nonlocal sent
-            chunk = await pending.popleft()
-            if changes is not None and "changes" in chunk:
-                await changes.put(chunk["changes"])
-            await queues[sent % len(queues)].put(chunk)
-            sent += 1
-
-        try:
-            for index in producer.chunks(spec):
-                pending.append(loop.run_in_executor(executor, make_chunk, producer.name, index))
-                if len(pending) >= PREFETCH:
-                    await dispatch()
-            while pending:
-                await dispatch()
-        finally:
-            for future in pending:
-                future.cancel()
-        for queue in queues:
-            await queue.put(None)
+    async def dispatch() -> None:
+        chunk = await pending.popleft()
+        for table, blob in chunk.items():
+            if blob and table in writers:
+                await writers[table].put(blob)
 
     try:
-        # A failing COPY cancels the rest (a lane that stopped reading would otherwise block the feed).
-        async with asyncio.TaskGroup() as group:
-            group.create_task(feed())
-            for conn, queue in zip(lanes, queues, strict=True):
-                group.create_task(lane(conn, queue))
+        for index in producer.chunks(spec):
+            pending.append(loop.run_in_executor(executor, make_chunk, producer.name, index))
+            if len(pending) >= PREFETCH:
+                await dispatch()
+        while pending:
+            await dispatch()
     finally:
-        for conn in lanes:
-            try:
-                await conn.close(timeout=10)
-            except Exception:  # a COPY cut short: no goodbye needed
-                conn.terminate()
+        for future in pending:
+            future.cancel()
 
 
-async def _write_changes(
-    url: str, settings: dict[str, str], queue: asyncio.Queue[bytes | None], report: Report
-) -> None:
-    """The changes feed history, COPYed as chunks come, in one transaction.
+async def _write_table(url: str, settings: dict[str, str], table: str, blobs: Blobs, report: Report) -> None:
+    """All of `table`'s rows, COPYed as its chunks come, in one transaction that empties the table first.
 
-    One transaction gives every row the same txid, so the feed's (txid, id) order is the order of
-    the ids `generate.first_change_id` gave them whatever order the chunks arrive in; and the feed
-    shows none of the corpus until all of it is there.
+    Emptied in the same transaction, the table takes its rows frozen (COPY FREEZE): written with their hint bits set
+    and most pages marked all-visible, so the first scan after the load (an index build) does not write every page
+    again, nor log each in full in the WAL (when the server checksums its pages, as the embedded one does), and
+    autovacuum has little left to visit afterwards. For the changes feed, one transaction also gives every row the
+    same txid, so the feed's (txid, id) order is the order of the ids `generate.first_change_id` gave them, whatever
+    order the chunks arrive in; and the feed shows none of the corpus until all of it is there.
     """
     conn = await _connect(url, settings)
     try:
         async with conn.transaction():
-            while (blob := await queue.get()) is not None:
-                await _copy(conn, "changes", blob, report, blob.count(b"\n"))
-            await conn.execute("SELECT setval(pg_get_serial_sequence('changes', 'id'), max(id)) FROM changes")
+            await conn.execute(f"TRUNCATE {table}")
+            while (blob := await blobs.get()) is not None:
+                await _copy(conn, table, blob, report, blob.count(b"\n"))
+            if table == "changes":
+                await conn.execute("SELECT setval(pg_get_serial_sequence('changes', 'id'), max(id)) FROM changes")
     finally:
         try:
             await conn.close(timeout=10)
@@ -310,21 +281,23 @@ async def _load(
 ) -> None:
     settings = {"synchronous_commit": "off"}
     started = time.perf_counter()
-    feed: asyncio.Queue[bytes | None] | None = asyncio.Queue(maxsize=8) if changes else None
+    written = [*TABLES, *(["changes"] if changes else [])]
+    writers: dict[str, Blobs] = {table: asyncio.Queue(maxsize=4) for table in written}
 
     async def produce_all() -> None:
         async with asyncio.TaskGroup() as group:
             for p in PRODUCERS:
-                group.create_task(_produce(p, spec, url, executor, report, feed, settings))
-        if feed is not None:
-            await feed.put(None)
+                group.create_task(_produce(p, spec, executor, writers))
+        for blobs in writers.values():
+            await blobs.put(None)
 
     with _executor(spec, workers, changes, vectors) as executor:
         try:
+            # A failing COPY cancels the rest (a writer that stopped reading would otherwise block its producers).
             async with asyncio.TaskGroup() as group:
                 group.create_task(produce_all())
-                if feed is not None:
-                    group.create_task(_write_changes(url, settings, feed, report))
+                for table, blobs in writers.items():
+                    group.create_task(_write_table(url, settings, table, blobs, report))
         except BaseExceptionGroup as group_error:
             raise _first(group_error) from None
     report.phase("copy", time.perf_counter() - started)

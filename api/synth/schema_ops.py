@@ -3,17 +3,21 @@
 What is dropped is read from the catalog first (`pg_indexes`, `pg_constraint`), so what comes
 back is what the migrations made, whatever migration made it. Primary keys stay: ids are
 loaded in ascending order, so keeping them costs little, and foreign keys are checked once,
-by `ALTER TABLE … ADD CONSTRAINT`, instead of row by row. The citations trigger that copies
-a source's language is disabled meanwhile (synth writes that language itself) and enabled
-again.
+by `ALTER TABLE … ADD CONSTRAINT`, instead of row by row. The triggers whose work synth does
+itself (`TRIGGERS`) are dropped meanwhile and created again from their catalog definition:
+disabling them is not enough, because PostgreSQL still plans for a disabled trigger. A disabled
+BEFORE ROW trigger makes COPY insert row by row, and then COPY FREEZE leaves the pages without
+their all-visible mark (migration 0010's search-vector triggers on events, claims and
+citations); a disabled trigger with a transition table still collects every row COPYed.
 
 Autovacuum is off for the loaded tables until the load is over (`autovacuum_enabled`, each
 table's own setting put back as it was). Left on, it vacuumed and analyzed every table again and
 again while its rows were still coming (27 VACUUMs and 29 ANALYZEs in one load, `claim_reporting`
 four times, each VACUUM reading all of the table so far and rewriting its pages to set hint
 bits), taking a core from the load at moments no two runs shared. Synth ANALYZEs every table
-itself at the end; the one VACUUM a table then needs (for the visibility map) is autovacuum's,
-after the load.
+itself at the end. Its COPYs write the rows frozen and mark most pages all-visible (`load`), so
+autovacuum's VACUUM after the load has little left to do: `change_actors`, which the feed's
+trigger fills row by row, and a page here and there.
 
 The statements that restore everything are written to `synth_restore` before anything is
 dropped, in the same transaction: a load killed halfway leaves them there, and the next
@@ -59,6 +63,15 @@ WHERE c.connamespace = 'public'::regnamespace AND c.contype IN ('u', 'f')
 ORDER BY c.contype DESC, c.conrelid::regclass::text, c.conname
 """
 
+_TRIGGERS = """
+SELECT c.relname, t.tgname, pg_get_triggerdef(t.oid) AS definition
+FROM pg_trigger AS t JOIN pg_class AS c ON c.oid = t.tgrelid
+WHERE c.relnamespace = 'public'::regnamespace AND t.tgenabled <> 'D'
+  AND (c.relname, t.tgname) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+ORDER BY c.relname, t.tgname
+"""
+"""The enabled triggers among the (tables $1, names $2) given: a trigger someone disabled stays as it is."""
+
 _AUTOVACUUM = """
 SELECT c.relname, (SELECT split_part(o, '=', 2) FROM unnest(c.reloptions) AS o WHERE o LIKE 'autovacuum_enabled=%')
     AS setting
@@ -78,7 +91,7 @@ class Restore:
     constraints: list[tuple[str, str, str]] = field(default_factory=list)
     """(table, constraint, ALTER TABLE … ADD CONSTRAINT …): unique keys first, then foreign keys."""
     triggers: list[str] = field(default_factory=list)
-    """ALTER TABLE … ENABLE TRIGGER …"""
+    """CREATE TRIGGER … of the triggers dropped, as the catalog defines them."""
     autovacuum: list[str] = field(default_factory=list)
     """ALTER TABLE … RESET (autovacuum_enabled), or SET it back to the table's own value."""
     derived: list[tuple[tuple[str, ...], str]] = field(default_factory=list)
@@ -138,15 +151,9 @@ async def drop(conn: asyncpg.Connection, tables: list[str]) -> Restore:
             restore.constraints.append(
                 (table, name, f"ALTER TABLE {table} ADD CONSTRAINT {_ident(name)} {row['definition']}")
             )
-        present = [
-            (t, g)
-            for t, g in TRIGGERS
-            if t in tables
-            and await conn.fetchval(
-                "SELECT tgenabled <> 'D' FROM pg_trigger WHERE tgrelid = $1::regclass AND tgname = $2", t, g
-            )
-        ]
-        restore.triggers = [f"ALTER TABLE {t} ENABLE TRIGGER {_ident(g)}" for t, g in present]
+        wanted = [(t, g) for t, g in TRIGGERS if t in tables]
+        present = await conn.fetch(_TRIGGERS, [t for t, _ in wanted], [g for _, g in wanted])
+        restore.triggers = [row["definition"] for row in present]
         for row in await conn.fetch(_AUTOVACUUM, tables):
             table, own = row["relname"], row["setting"]
             # RESET when the table had no setting of its own, so that it follows the server's again.
@@ -164,8 +171,8 @@ async def drop(conn: asyncpg.Connection, tables: list[str]) -> Restore:
             await conn.execute(f"ALTER TABLE {table} DROP CONSTRAINT {_ident(name)}")
         for _, name, _ in restore.indexes:
             await conn.execute(f"DROP INDEX {_ident(name)}")
-        for t, g in present:
-            await conn.execute(f"ALTER TABLE {t} DISABLE TRIGGER {_ident(g)}")
+        for row in present:
+            await conn.execute(f"DROP TRIGGER {_ident(row['tgname'])} ON {row['relname']}")
         for table in tables:
             await conn.execute(f"ALTER TABLE {table} SET (autovacuum_enabled = false)")
     return restore
@@ -181,7 +188,8 @@ async def catalog(conn: asyncpg.Connection) -> list[tuple[str, ...]]:
         " WHERE connamespace = 'public'::regnamespace ORDER BY 1, 2"
     )
     triggers = await conn.fetch(
-        "SELECT tgrelid::regclass::text, tgname, tgenabled::text FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1, 2"
+        "SELECT tgrelid::regclass::text, tgname, tgenabled::text, pg_get_triggerdef(oid) FROM pg_trigger"
+        " WHERE NOT tgisinternal ORDER BY 1, 2"
     )
     options = await conn.fetch(
         # Sorted: setting an option again moves it to the end of the list, which means nothing.
