@@ -90,7 +90,7 @@ async def _produce(producer: Producer, spec: SynthSpec, executor: Executor, writ
     async def dispatch() -> None:
         chunk = await pending.popleft()
         for table, blob in chunk.items():
-            if blob and table in writers:
+            if blob:
                 await writers[table].put(blob)
 
     try:
@@ -121,8 +121,6 @@ async def _write_table(url: str, settings: dict[str, str], table: str, blobs: Bl
             await conn.execute(f"TRUNCATE {table}")
             while (blob := await blobs.get()) is not None:
                 await _copy(conn, table, blob, report, blob.count(b"\n"))
-            if table == "changes":
-                await conn.execute("SELECT setval(pg_get_serial_sequence('changes', 'id'), max(id)) FROM changes")
     finally:
         try:
             await conn.close(timeout=10)
@@ -251,6 +249,8 @@ async def synthesize(
             report.phase("vectors", time.perf_counter() - started)
             await _load(url, spec, report, workers, changes, vectors, echo)
             loaded = True
+            if changes:  # the ids came from the generators: a change written next must get a later one
+                await conn.execute("SELECT setval(pg_get_serial_sequence('changes', 'id'), max(id)) FROM changes")
             if "change_actors" in tables:  # no COPY of its own: its rows come with the changes
                 report.table("change_actors").rows = await conn.fetchval("SELECT count(*) FROM change_actors")
         finally:
