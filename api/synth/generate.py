@@ -21,9 +21,7 @@ from api.synth.vectors import PieceVectors
 class Producer:
     name: str
     make: Callable[[Context, int], Lines]
-    tables: tuple[str, ...]
-    """Tables the producer writes (besides `changes`), in the order they are listed in reports."""
-
+    """One chunk's rows by table (`changes` included when the feed is filled); each table has a writer (`load`)."""
     changes_per_row: int
     """At most this many changes per row of the main table (the row and its citations)."""
 
@@ -43,17 +41,12 @@ class Producer:
 
 
 PRODUCERS: tuple[Producer, ...] = (
-    Producer("actors", reference.actors, ("actors", "actor_affiliations"), 1),
-    Producer("places", reference.places, ("places",), 1),
-    Producer("sources", reference.sources, ("sources",), 1),
-    Producer("propositions", reference.propositions, ("propositions",), 1),
-    Producer("events", events.events, ("events", "event_participants", "citations"), 2),
-    Producer(
-        "claims",
-        claims.claims,
-        ("claims", "claim_reporting", "claim_events", "claim_stances", "claim_links", "citations"),
-        3,
-    ),
+    Producer("actors", reference.actors, 1),
+    Producer("places", reference.places, 1),
+    Producer("sources", reference.sources, 1),
+    Producer("propositions", reference.propositions, 1),
+    Producer("events", events.events, 2),
+    Producer("claims", claims.claims, 3),
 )
 """In the order of the changes feed: what a resource refers to comes before it."""
 BY_NAME = {p.name: p for p in PRODUCERS}
